@@ -1,0 +1,12 @@
+"""/api/v1/: every app's API routes in one router."""
+
+from rest_framework.routers import DefaultRouter
+
+from kefu.customers import api as customers_api
+from kefu.org import api as org_api
+
+router = DefaultRouter()
+org_api.register(router)
+customers_api.register(router)
+
+urlpatterns = router.urls

@@ -1,0 +1,49 @@
+"""Shared fixtures: two projects and a named person for every role (see kefu/testing.py)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from kefu import testing as t
+from kefu.org.roles import Role
+
+
+@pytest.fixture
+def world(db):
+    """Project A (with zones A1, A2) and project B, and one user per role and scope.
+
+    alice: agent of A; sam: supervisor of A; mia: manager of A; stella: steward of zone A1;
+    fred: field staff of A; quinn: QC reviewer of A; archie: archivist of A; carl: complaint officer of A;
+    bob: agent of B; mike: manager of B; hera: head office.
+    """
+    a = t.ProjectFactory(code="A", name="阳光花园")
+    b = t.ProjectFactory(code="B", name="中心大厦", kind="office")
+    a1 = t.ZoneFactory(project=a, code="A1", name="一区")
+    a2 = t.ZoneFactory(project=a, code="A2", name="二区")
+    w = SimpleNamespace(a=a, b=b, a1=a1, a2=a2)
+    w.alice = t.staff(Role.AGENT, a, username="alice")
+    w.sam = t.staff(Role.SUPERVISOR, a, username="sam")
+    w.mia = t.staff(Role.MANAGER, a, username="mia")
+    w.stella = t.staff(Role.STEWARD, a, zones=[a1], username="stella")
+    w.fred = t.staff(Role.FIELD_STAFF, a, username="fred")
+    w.quinn = t.staff(Role.QC_REVIEWER, a, username="quinn")
+    w.archie = t.staff(Role.ARCHIVIST, a, username="archie")
+    w.carl = t.staff(Role.COMPLAINT_OFFICER, a, username="carl")
+    w.bob = t.staff(Role.AGENT, b, username="bob")
+    w.mike = t.staff(Role.MANAGER, b, username="mike")
+    w.hera = t.staff(Role.HEAD_OFFICE, None, username="hera")
+    # Units: one in zone A1, one in zone A2, one in project B, each with a household.
+    w.unit_a1 = t.UnitFactory(building=t.BuildingFactory(project=a, code="1"), zone=a1, number="1201")
+    w.unit_a2 = t.UnitFactory(building=t.BuildingFactory(project=a, code="2"), zone=a2, number="0801")
+    w.unit_b = t.UnitFactory(building=t.BuildingFactory(project=b, code="1"), number="2001")
+    w.cust_a1 = t.household(w.unit_a1, name="张伟", mobile="13800001111")
+    w.cust_a2 = t.household(w.unit_a2, name="王芳", mobile="13900002222")
+    w.cust_b = t.household(w.unit_b, name="李娜", mobile="13700003333")
+    return w
+
+
+def login(client, user):
+    client.force_login(user)
+    return client

@@ -1,0 +1,46 @@
+"""Small helpers for thin views: run a service and turn its errors into form errors or messages."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest
+
+from .errors import ApplicationError
+
+T = TypeVar("T")
+
+
+def attempt(request: HttpRequest, action: Callable[[], T], *, form: forms.Form | None = None,
+            success: str = "") -> tuple[bool, T | None]:
+    """Call a service. On an ApplicationError, put its message on the form (or as a message)."""
+    try:
+        result = action()
+    except ApplicationError as exc:
+        if form is not None:
+            placed = False
+            for field, errs in exc.fields.items():
+                if field in form.fields:
+                    for e in errs:
+                        form.add_error(field, e)
+                    placed = True
+            if not placed:
+                form.add_error(None, exc.message)
+        else:
+            messages.error(request, exc.message)
+        return False, None
+    if success:
+        messages.success(request, success)
+    return True, result
+
+
+def paginate(request: HttpRequest, qs: Any, per_page: int = 20) -> Page[Any]:
+    return Paginator(qs, per_page).get_page(request.GET.get("page"))
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR")

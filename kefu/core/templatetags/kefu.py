@@ -1,0 +1,26 @@
+from typing import Any
+
+from django import template
+
+from kefu.core import masking
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_replace(context: dict[str, Any], **kwargs: Any) -> str:
+    """The current query string with some parameters replaced (for paging and sorting)."""
+    query = context["request"].GET.copy()
+    for k, v in kwargs.items():
+        query[k] = v
+    return str(query.urlencode())
+
+
+@register.filter
+def mask_phone(value: str) -> str:
+    return masking.mask_phone(value)
+
+
+@register.filter
+def mask_id(value: str) -> str:
+    return masking.mask_id_number(value)

@@ -1,0 +1,79 @@
+"""Roles and what each may do: the one table the service layer and the UI both read.
+
+A role is held per project through a Membership row; HEAD_OFFICE is held without a project and
+reaches every project. A permission says *what* may be done; the scope (kefu.org.scope) says
+*where* (which projects, or for stewards which zones).
+"""
+
+from enum import StrEnum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    MANAGER = "manager", _("客服经理")
+    SUPERVISOR = "supervisor", _("客服主管")
+    AGENT = "agent", _("客服专员/前台")
+    COMPLAINT_OFFICER = "complaint_officer", _("投诉专员")
+    STEWARD = "steward", _("管家")
+    FIELD_STAFF = "field_staff", _("维修/工程人员")
+    QC_REVIEWER = "qc_reviewer", _("质检复核员")
+    ARCHIVIST = "archivist", _("资料管理员")
+    HEAD_OFFICE = "head_office", _("总部")
+
+
+class Perm(StrEnum):
+    VIEW_ARCHIVES = "view_archives"
+    EDIT_ARCHIVES = "edit_archives"
+    IMPORT_ARCHIVES = "import_archives"
+    REVEAL_PHONE = "reveal_phone"
+    REVEAL_ID = "reveal_id"
+    GRADE_CREDIT = "grade_credit"
+    MANAGE_KEY_CUSTOMERS = "manage_key_customers"
+    MANAGE_ORG = "manage_org"
+    VIEW_ORG = "view_org"
+    VIEW_AUDIT = "view_audit"
+
+
+_ALL = set(Perm)
+
+ROLE_PERMS: dict[Role, frozenset[Perm]] = {
+    Role.MANAGER: frozenset(_ALL),
+    Role.HEAD_OFFICE: frozenset(_ALL),
+    Role.SUPERVISOR: frozenset(
+        {
+            Perm.VIEW_ARCHIVES,
+            Perm.EDIT_ARCHIVES,
+            Perm.IMPORT_ARCHIVES,
+            Perm.REVEAL_PHONE,
+            Perm.GRADE_CREDIT,
+            Perm.MANAGE_KEY_CUSTOMERS,
+            Perm.VIEW_ORG,
+        }
+    ),
+    Role.AGENT: frozenset({Perm.VIEW_ARCHIVES, Perm.EDIT_ARCHIVES, Perm.REVEAL_PHONE, Perm.VIEW_ORG}),
+    Role.COMPLAINT_OFFICER: frozenset({Perm.VIEW_ARCHIVES, Perm.REVEAL_PHONE, Perm.VIEW_ORG}),
+    # Stewards see and maintain the households of their own zones only (see scope.py).
+    Role.STEWARD: frozenset({Perm.VIEW_ARCHIVES, Perm.EDIT_ARCHIVES, Perm.REVEAL_PHONE, Perm.VIEW_ORG}),
+    Role.FIELD_STAFF: frozenset({Perm.VIEW_ORG}),
+    Role.QC_REVIEWER: frozenset({Perm.VIEW_ARCHIVES, Perm.VIEW_ORG}),
+    Role.ARCHIVIST: frozenset(
+        {
+            Perm.VIEW_ARCHIVES,
+            Perm.EDIT_ARCHIVES,
+            Perm.IMPORT_ARCHIVES,
+            Perm.REVEAL_PHONE,
+            Perm.REVEAL_ID,
+            Perm.GRADE_CREDIT,
+            Perm.VIEW_ORG,
+        }
+    ),
+}
+
+# Roles whose archive access is limited to the zones they own.
+ZONE_SCOPED_ROLES = frozenset({Role.STEWARD})
+
+
+def role_has(role: str, perm: Perm) -> bool:
+    return perm in ROLE_PERMS.get(Role(role), frozenset())
