@@ -44,6 +44,13 @@ def world(db):
     return w
 
 
+def pytest_configure(config):
+    from django.conf import settings
+
+    # Argon2 is deliberately slow; tests create many users. Production keeps Argon2 (settings.py).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def login(client, user):
     client.force_login(user)
     return client

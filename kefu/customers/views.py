@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseForbidden
 from django.shortcuts import redirect, render
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from kefu.core.errors import NotFound
@@ -222,7 +223,7 @@ def contact_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not ok:
         return HttpResponseForbidden("您的角色不能查看完整号码")
-    return HttpResponse(f'<span class="revealed">{value}</span>')
+    return HttpResponse(format_html('<span class="masked revealed">{}</span>', value))
 
 
 @require_POST
@@ -234,7 +235,7 @@ def id_reveal_view(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if not ok:
         return HttpResponseForbidden("您的角色不能查看完整证件号码")
-    return HttpResponse(f'<span class="revealed">{value}</span>')
+    return HttpResponse(format_html('<span class="masked revealed">{}</span>', value))
 
 
 @require_POST
