@@ -136,7 +136,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
-STATICFILES_DIRS = [BASE_DIR / "kefu" / "static"]
+STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "kefu" / "static"]
 _echarts = BASE_DIR / "node_modules" / "echarts" / "dist"
 if _echarts.exists():
     STATICFILES_DIRS.append(("vendor/echarts", _echarts))
@@ -179,6 +179,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectKindEnum": "kefu.org.models.Project.Kind",
+        "UnitKindEnum": "kefu.customers.models.Unit.Kind",
+        "CustomerKindEnum": "kefu.customers.models.Customer.Kind",
+        "ContactKindEnum": "kefu.customers.models.Contact.Kind",
+        "AssetRecordKindEnum": "kefu.customers.models.AssetRecord.Kind",
+        "CreditGradeEnum": "kefu.customers.models.CreditGrade",
+    },
 }
 
 

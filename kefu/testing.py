@@ -9,7 +9,7 @@ import factory
 from kefu.customers.models import Building, Contact, Customer, Entrance, Occupancy, Unit
 from kefu.org.models import Department, Membership, Project, User, Zone
 
-PASSWORD = "Kefu-test-2026"
+PASSWORD = "Kefu-test-2026"  # noqa: S105
 
 
 class ProjectFactory(factory.django.DjangoModelFactory):
@@ -49,13 +49,19 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
-    def _save(obj, create: bool, extracted: Any, **kwargs: Any) -> None:  # noqa: N805
+    def _save(obj, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             obj.save()
 
 
-def staff(role: str, project: Project | None, *, zones: list[Zone] | None = None, username: str | None = None,
-          department: Department | None = None) -> User:
+def staff(
+    role: str,
+    project: Project | None,
+    *,
+    zones: list[Zone] | None = None,
+    username: str | None = None,
+    department: Department | None = None,
+) -> User:
     """A staff member holding one role (in one project, or head office)."""
     user = UserFactory(username=username) if username else UserFactory()
     m = Membership.objects.create(user=user, project=project, role=role, department=department)

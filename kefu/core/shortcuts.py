@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -12,11 +12,10 @@ from django.http import HttpRequest
 
 from .errors import ApplicationError
 
-T = TypeVar("T")
 
-
-def attempt(request: HttpRequest, action: Callable[[], T], *, form: forms.Form | None = None,
-            success: str = "") -> tuple[bool, T | None]:
+def attempt[T](
+    request: HttpRequest, action: Callable[[], T], *, form: forms.BaseForm | None = None, success: str = ""
+) -> tuple[bool, T | None]:
     """Call a service. On an ApplicationError, put its message on the form (or as a message)."""
     try:
         result = action()

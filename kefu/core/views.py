@@ -7,12 +7,13 @@ from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from kefu.core.types import AuthedRequest
 from kefu.customers.selectors import customer_list, key_customer_list, unit_list
 from kefu.org.roles import Perm
 from kefu.org.scope import access, is_staff_member
@@ -20,9 +21,9 @@ from kefu.org.scope import access, is_staff_member
 from .middleware import SESSION_KEY
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
-    project = request.kefu_project  # type: ignore[attr-defined]
+    project = request.kefu_project
     ctx: dict[str, Any] = {"nav": "home"}
     if not is_staff_member(user):
         return render(request, "core/no_role.html", ctx)
@@ -40,7 +41,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def set_project(request: HttpRequest) -> HttpResponse:
+def set_project(request: AuthedRequest) -> HttpResponse:
     request.session[SESSION_KEY] = request.POST.get("project", "")
     nxt = request.POST.get("next", "/")
     if not url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
@@ -48,7 +49,7 @@ def set_project(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(nxt)
 
 
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: AuthedRequest) -> HttpResponse:
     """Who changed what and when in archives and organisation data (managers, head office)."""
     a = access(request.user, Perm.VIEW_AUDIT)
     if a.is_empty:
@@ -57,7 +58,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     qs = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp", "-pk")
     if not a.all_projects:
         qs = qs.filter(additional_data__project_id__in=sorted(a.project_ids))
-    project = request.kefu_project  # type: ignore[attr-defined]
+    project = request.kefu_project
     if project is not None:
         qs = qs.filter(additional_data__project_id=project.pk)
     q = request.GET.get("q", "").strip()

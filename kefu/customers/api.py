@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from kefu.core.errors import NotFound, ValidationFailed
+from kefu.core.types import api_user
 from kefu.org.models import Project
 from kefu.org.scope import visible_projects
 
@@ -40,7 +41,7 @@ from .serializers import (
 def _project_by_code(request: Request, code: str | None) -> Project | None:
     if not code:
         return None
-    project = visible_projects(request.user).filter(code=code).first()
+    project = visible_projects(api_user(request)).filter(code=code).first()
     if project is None:
         raise ValidationFailed("项目不存在", fields={"project": ["项目不存在"]})
     return project
@@ -69,7 +70,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> Any:
         p = self.request.query_params
         return selectors.customer_list(
-            user=self.request.user,  # type: ignore[arg-type]
+            user=api_user(self.request),
             project=_project_by_code(self.request, p.get("project")),
             q=p.get("q", ""),
             category=p.get("category", ""),
@@ -79,7 +80,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         )
 
     def get_object(self) -> Customer:
-        return selectors.customer_get(user=self.request.user, pk=self.kwargs["pk"])  # type: ignore[arg-type]
+        return selectors.customer_get(user=api_user(self.request), pk=self.kwargs["pk"])
 
     @extend_schema(parameters=CUSTOMER_FILTERS)
     def list(self, request: Request) -> Response:
@@ -95,7 +96,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         project = _project_by_code(request, d.pop("project"))
         assert project is not None
         contacts = [services.ContactInput(**c) for c in d.pop("contacts")]
-        customer = services.customer_create(actor=request.user, project=project, contacts=contacts, **d)  # type: ignore[arg-type]
+        customer = services.customer_create(actor=api_user(request), project=project, contacts=contacts, **d)
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=CustomerUpdateSerializer, responses={200: CustomerSerializer})
@@ -103,7 +104,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         customer = self.get_object()
         d = _valid(CustomerUpdateSerializer, request.data)
         version = d.pop("version")
-        updated = services.customer_update(actor=request.user, customer=customer, version=version, **d)  # type: ignore[arg-type]
+        updated = services.customer_update(actor=api_user(request), customer=customer, version=version, **d)
         return Response(CustomerSerializer(updated).data)
 
     @extend_schema(request=RevealSerializer, responses={200: RevealResultSerializer})
@@ -114,32 +115,36 @@ class CustomerViewSet(viewsets.GenericViewSet):
         d = _valid(RevealSerializer, request.data)
         ip = request.META.get("REMOTE_ADDR")
         if d["field"] == "id_number":
-            value = services.reveal_id_number(actor=request.user, customer=customer, ip=ip, channel="api")  # type: ignore[arg-type]
+            value = services.reveal_id_number(actor=api_user(request), customer=customer, ip=ip, channel="api")
         else:
-            contact = Contact.objects.filter(customer=customer, pk=d.get("contact")).first()
+            contact = Contact.objects.filter(customer=customer, pk=d.get("contact") or 0).first()
             if contact is None:
                 raise ValidationFailed("联系方式不存在", fields={"contact": ["联系方式不存在"]})
-            value = services.reveal_contact(actor=request.user, contact=contact, ip=ip, channel="api")  # type: ignore[arg-type]
+            value = services.reveal_contact(actor=api_user(request), contact=contact, ip=ip, channel="api")
         return Response({"value": value})
 
     @extend_schema(request=GradeSerializer, responses={201: CreditGradeChangeSerializer})
     @action(detail=True, methods=["post"], url_path="credit-grade")
     def credit_grade(self, request: Request, pk: str) -> Response:
         customer = self.get_object()
-        change = services.credit_grade_set(actor=request.user, customer=customer, **_valid(GradeSerializer, request.data))  # type: ignore[arg-type]
+        change = services.credit_grade_set(
+            actor=api_user(request), customer=customer, **_valid(GradeSerializer, request.data)
+        )
         return Response(CreditGradeChangeSerializer(change).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: CreditGradeChangeSerializer(many=True)})
     @action(detail=True, methods=["get"], url_path="credit-history")
     def credit_history(self, request: Request, pk: str) -> Response:
         customer = self.get_object()
-        return Response(CreditGradeChangeSerializer(customer.credit_history.select_related("changed_by"), many=True).data)
+        return Response(
+            CreditGradeChangeSerializer(customer.credit_history.select_related("changed_by"), many=True).data
+        )
 
     @extend_schema(request=NoteSerializer, responses={201: NoteSerializer})
     @action(detail=True, methods=["post"])
     def notes(self, request: Request, pk: str) -> Response:
         customer = self.get_object()
-        note = services.note_add(actor=request.user, customer=customer, **_valid(NoteSerializer, request.data))  # type: ignore[arg-type]
+        note = services.note_add(actor=api_user(request), customer=customer, **_valid(NoteSerializer, request.data))
         return Response({"text": note.text}, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: OccupancySerializer(many=True)})
@@ -156,7 +161,7 @@ class UnitViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> Any:
         p = self.request.query_params
         return selectors.unit_list(
-            user=self.request.user,  # type: ignore[arg-type]
+            user=api_user(self.request),
             project=_project_by_code(self.request, p.get("project")),
             q=p.get("q", ""),
             status=p.get("status", ""),
@@ -164,14 +169,16 @@ class UnitViewSet(viewsets.GenericViewSet):
         )
 
     def get_object(self) -> Unit:
-        return selectors.unit_get(user=self.request.user, pk=self.kwargs["pk"])  # type: ignore[arg-type]
+        return selectors.unit_get(user=api_user(self.request), pk=self.kwargs["pk"])
 
-    @extend_schema(parameters=[
-        OpenApiParameter("project", str, description="项目编码"),
-        OpenApiParameter("q", str, description="房屋编码前缀或房号"),
-        OpenApiParameter("status", str, enum=Unit.Status.values),
-        OpenApiParameter("kind", str, enum=Unit.Kind.values),
-    ])
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("project", str, description="项目编码"),
+            OpenApiParameter("q", str, description="房屋编码前缀或房号"),
+            OpenApiParameter("status", str, enum=Unit.Status.values),
+            OpenApiParameter("kind", str, enum=Unit.Kind.values),
+        ]
+    )
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(UnitSerializer(page, many=True).data)
@@ -185,21 +192,26 @@ class UnitViewSet(viewsets.GenericViewSet):
         unit = self.get_object()
         d = _valid(MoveInSerializer, request.data)
         try:
-            customer = selectors.customer_get(user=request.user, pk=d.pop("customer"))  # type: ignore[arg-type]
+            customer = selectors.customer_get(user=api_user(request), pk=d.pop("customer"))
         except NotFound as exc:
             raise ValidationFailed("客户不存在", fields={"customer": ["客户不存在"]}) from exc
-        occ = services.occupancy_move_in(actor=request.user, unit=unit, customer=customer, **d)  # type: ignore[arg-type]
+        occ = services.occupancy_move_in(actor=api_user(request), unit=unit, customer=customer, **d)
         return Response(OccupancySerializer(occ).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=MoveOutSerializer, responses={200: OccupancySerializer},
-                   parameters=[OpenApiParameter("occupancy", int, required=True)])
+    @extend_schema(
+        request=MoveOutSerializer,
+        responses={200: OccupancySerializer},
+        parameters=[OpenApiParameter("occupancy", int, required=True)],
+    )
     @action(detail=True, methods=["post"], url_path="move-out")
     def move_out(self, request: Request, pk: str) -> Response:
         unit = self.get_object()
-        occ = Occupancy.objects.filter(unit=unit, pk=request.query_params.get("occupancy") or 0).first()
+        occ = Occupancy.objects.filter(unit=unit, pk=int(request.query_params.get("occupancy") or 0)).first()
         if occ is None:
             raise ValidationFailed("入住记录不存在", fields={"occupancy": ["入住记录不存在"]})
-        occ = services.occupancy_move_out(actor=request.user, occupancy=occ, **_valid(MoveOutSerializer, request.data))  # type: ignore[arg-type]
+        occ = services.occupancy_move_out(
+            actor=api_user(request), occupancy=occ, **_valid(MoveOutSerializer, request.data)
+        )
         return Response(OccupancySerializer(occ).data)
 
 
@@ -210,7 +222,7 @@ class AssetViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> Any:
         p = self.request.query_params
         return selectors.asset_list(
-            user=self.request.user,  # type: ignore[arg-type]
+            user=api_user(self.request),
             project=_project_by_code(self.request, p.get("project")),
             q=p.get("q", ""),
         )
@@ -221,7 +233,7 @@ class AssetViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(AssetSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(AssetSerializer(selectors.asset_get(user=request.user, pk=pk)).data)  # type: ignore[arg-type]
+        return Response(AssetSerializer(selectors.asset_get(user=api_user(request), pk=pk)).data)
 
     @extend_schema(request=AssetCreateSerializer, responses={201: AssetSerializer})
     def create(self, request: Request) -> Response:
@@ -234,16 +246,16 @@ class AssetViewSet(viewsets.GenericViewSet):
                 if obj is None:
                     raise ValidationFailed("所选对象不存在", fields={rel: ["所选对象不存在"]})
                 d[rel] = obj
-        asset = services.asset_create(actor=request.user, project=project, **d)  # type: ignore[arg-type]
+        asset = services.asset_create(actor=api_user(request), project=project, **d)
         return Response(AssetSerializer(asset).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AssetRecordSerializer, responses={201: AssetRecordSerializer})
     @action(detail=True, methods=["post"])
     def records(self, request: Request, pk: str) -> Response:
-        asset = selectors.asset_get(user=request.user, pk=pk)  # type: ignore[arg-type]
+        asset = selectors.asset_get(user=api_user(request), pk=pk)
         s = AssetRecordSerializer(data=request.data)
         s.is_valid(raise_exception=True)
-        record = services.asset_record_add(actor=request.user, asset=asset, **s.validated_data)  # type: ignore[arg-type]
+        record = services.asset_record_add(actor=api_user(request), asset=asset, **s.validated_data)
         return Response(AssetRecordSerializer(record).data, status=status.HTTP_201_CREATED)
 
 
@@ -253,7 +265,7 @@ class KeyCustomerViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self) -> Any:
         return selectors.key_customer_list(
-            user=self.request.user,  # type: ignore[arg-type]
+            user=api_user(self.request),
             project=_project_by_code(self.request, self.request.query_params.get("project")),
         )
 

@@ -22,8 +22,9 @@ class CustomerForm(forms.Form):
     id_type = forms.ChoiceField(label="证件类型", choices=[("", "—"), *Customer.IdType.choices], required=False)
     id_number = forms.CharField(label="证件号码", max_length=40, required=False)
     birthday = forms.DateField(label="生日", required=False, widget=DateInput)
-    tags = forms.ModelMultipleChoiceField(label="标签", queryset=Tag.objects.none(), required=False,
-                                          widget=forms.CheckboxSelectMultiple)
+    tags = forms.ModelMultipleChoiceField(
+        label="标签", queryset=Tag.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
     remark = forms.CharField(label="备注", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -94,3 +95,11 @@ class AssetRecordForm(forms.ModelForm):
         model = AssetRecord
         fields = ["kind", "happened_on", "description"]
         widgets = {"happened_on": DateInput, "description": forms.Textarea(attrs={"rows": 2})}
+
+
+class TagForm(forms.Form):
+    name = forms.CharField(label="标签名称", max_length=30)
+    color = forms.ChoiceField(
+        label="颜色", choices=[("blue", "蓝"), ("green", "绿"), ("orange", "橙"), ("red", "红"), ("gray", "灰")]
+    )
+    scope = forms.ChoiceField(label="适用范围", choices=[("project", "当前项目"), ("all", "全部项目（总部）")])

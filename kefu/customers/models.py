@@ -141,9 +141,7 @@ class Customer(models.Model):
     kind = models.CharField(_("客户性质"), max_length=20, choices=Kind.choices, default=Kind.PERSON)
     category = models.CharField(_("客户类型"), max_length=20, choices=Category.choices, default=Category.OWNER)
     name = models.CharField(_("客户名称"), max_length=100)
-    gender = models.CharField(
-        _("性别"), max_length=1, blank=True, choices=[("M", _("男")), ("F", _("女"))]
-    )
+    gender = models.CharField(_("性别"), max_length=1, blank=True, choices=[("M", _("男")), ("F", _("女"))])
     id_type = models.CharField(_("证件类型"), max_length=20, choices=IdType.choices, blank=True)
     id_number = models.CharField(_("证件号码"), max_length=40, blank=True)
     birthday = models.DateField(_("生日"), null=True, blank=True)
@@ -208,9 +206,7 @@ class Occupancy(models.Model):
         ENTERPRISE = "enterprise", _("入驻企业")
 
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("房屋"))
-    customer = models.ForeignKey(
-        Customer, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("客户")
-    )
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="occupancies", verbose_name=_("客户"))
     relation = models.CharField(_("关系"), max_length=20, choices=Relation.choices)
     move_in = models.DateField(_("入住日期"))
     move_out = models.DateField(_("迁出日期"), null=True, blank=True)
@@ -294,6 +290,9 @@ class AssetRecord(models.Model):
         verbose_name = _("设备记录")
         verbose_name_plural = _("设备记录")
 
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.happened_on}"
+
 
 class CreditGradeChange(models.Model):
     """Dated history of credit grades, with the reason. Append-only."""
@@ -312,6 +311,9 @@ class CreditGradeChange(models.Model):
         ordering = ["-changed_at", "-pk"]
         verbose_name = _("信用等级记录")
         verbose_name_plural = _("信用等级记录")
+
+    def __str__(self) -> str:
+        return f"{self.previous or '-'} → {self.grade}"
 
 
 class KeyCustomer(models.Model):
@@ -335,6 +337,9 @@ class KeyCustomer(models.Model):
         verbose_name = _("重点关注客户")
         verbose_name_plural = _("重点关注客户")
 
+    def __str__(self) -> str:
+        return str(self.customer)
+
     def get_additional_data(self) -> dict[str, Any]:
         return {"project_id": self.customer.project_id, "customer_id": self.customer_id}
 
@@ -351,6 +356,9 @@ class CustomerNote(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("客户备注")
         verbose_name_plural = _("客户备注")
+
+    def __str__(self) -> str:
+        return self.text[:30]
 
 
 class RevealLog(models.Model):
@@ -373,3 +381,6 @@ class RevealLog(models.Model):
         indexes = [models.Index(fields=["customer", "at"])]
         verbose_name = _("敏感信息查看记录")
         verbose_name_plural = _("敏感信息查看记录")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_field_display()} {self.at}"

@@ -135,14 +135,21 @@ def building_list(*, user: User, project: Project | None = None) -> QuerySet[Bui
     qs = Building.objects.filter(q).distinct()
     if project is not None:
         qs = qs.filter(project=project)
-    return qs.select_related("project").annotate(unit_count=Count("units", distinct=True)).order_by(
-        "project__code", "code"
+    return (
+        qs.select_related("project")
+        .annotate(unit_count=Count("units", distinct=True))
+        .order_by("project__code", "code")
     )
 
 
 def tag_list(*, user: User, project: Project | None = None) -> QuerySet[Tag]:
     a = access(user, Perm.VIEW_ARCHIVES)
-    qs = Tag.objects.filter(a.q("project") | Q(project__isnull=True)) if not a.is_empty else Tag.objects.none()
+    if a.is_empty:
+        qs = Tag.objects.none()
+    elif a.all_projects:
+        qs = Tag.objects.all()
+    else:
+        qs = Tag.objects.filter(a.q("project") | Q(project__isnull=True))
     if project is not None:
         qs = qs.filter(Q(project=project) | Q(project__isnull=True))
     return qs.order_by("name")

@@ -49,8 +49,24 @@ class CustomerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Customer
         fields = [
-            "id", "code", "project", "name", "kind", "category", "gender", "id_type", "id_number", "birthday",
-            "credit_grade", "tags", "remark", "contacts", "units", "is_key_customer", "version", "created_at",
+            "id",
+            "code",
+            "project",
+            "name",
+            "kind",
+            "category",
+            "gender",
+            "id_type",
+            "id_number",
+            "birthday",
+            "credit_grade",
+            "tags",
+            "remark",
+            "contacts",
+            "units",
+            "is_key_customer",
+            "version",
+            "created_at",
             "updated_at",
         ]
 
@@ -162,8 +178,19 @@ class AssetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Asset
-        fields = ["id", "project", "name", "model", "serial_no", "customer", "unit", "unit_code", "installed_on",
-                  "warranty_until", "remark"]
+        fields = [
+            "id",
+            "project",
+            "name",
+            "model",
+            "serial_no",
+            "customer",
+            "unit",
+            "unit_code",
+            "installed_on",
+            "warranty_until",
+            "remark",
+        ]
         read_only_fields = ["id", "project", "customer", "unit", "unit_code"]
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Length
 from django.utils import timezone
 
 from kefu.core.errors import Conflict, Forbidden, ValidationFailed, from_django_validation
@@ -43,6 +44,8 @@ MSG_MOBILE = "手机号码格式不正确（应为 11 位数字，以 1 开头�
 MSG_LANDLINE = "固定电话格式不正确"
 MSG_EMAIL = "邮箱格式不正确"
 MSG_ID_CARD = "身份证号码格式不正确"
+MSG_CONTACT_TOO_LONG = "联系方式过长（最多 100 个字符）"
+MAX_CONTACT_LEN = 100
 MSG_ALREADY_IN = "该客户已入住此房屋"
 MSG_MOVE_OUT_BEFORE_IN = "迁出日期不能早于入住日期"
 MSG_ALREADY_OUT = "该入住记录已迁出"
@@ -93,6 +96,8 @@ def validate_contact(kind: str, value: str) -> str:
         raise ValidationFailed("无效的联系方式类型", fields={"kind": ["无效的联系方式类型"]})
     if not value:
         raise ValidationFailed("请填写联系方式", fields={"value": ["请填写联系方式"]})
+    if len(value) > MAX_CONTACT_LEN:
+        raise ValidationFailed(MSG_CONTACT_TOO_LONG, fields={"value": [MSG_CONTACT_TOO_LONG]})
     return value
 
 
@@ -105,9 +110,12 @@ def id_card_checksum_ok(value: str) -> bool:
 
 def validate_id_number(id_type: str, id_number: str) -> str:
     id_number = (id_number or "").strip().upper()
-    if id_type == Customer.IdType.ID_CARD and id_number:
-        if not ID_CARD_RE.match(id_number) or not id_card_checksum_ok(id_number):
-            raise ValidationFailed(MSG_ID_CARD, fields={"id_number": [MSG_ID_CARD]})
+    if (
+        id_type == Customer.IdType.ID_CARD
+        and id_number
+        and not (ID_CARD_RE.match(id_number) and id_card_checksum_ok(id_number))
+    ):
+        raise ValidationFailed(MSG_ID_CARD, fields={"id_number": [MSG_ID_CARD]})
     return id_number
 
 
@@ -123,14 +131,17 @@ class ContactInput:
 
 
 def _next_customer_code(project: Project) -> str:
+    """The next automatic code, PREFIX-000123. The project row is locked so two concurrent creates
+    in one project serialise here; codes that are not prefix + digits (e.g. "A-VIP") are ignored."""
+    Project.objects.select_for_update().filter(pk=project.pk).first()
     prefix = f"{project.code}-"
     last = (
-        Customer.objects.filter(project=project, code__startswith=prefix)
-        .order_by("-code")
+        Customer.objects.filter(project=project, code__regex=rf"^{re.escape(prefix)}[0-9]+$")
+        .order_by(Length("code").desc(), "-code")
         .values_list("code", flat=True)
         .first()
     )
-    n = int(last[len(prefix) :]) + 1 if last and last[len(prefix) :].isdigit() else 1
+    n = int(last[len(prefix) :]) + 1 if last else 1
     return f"{prefix}{n:06d}"
 
 
@@ -175,7 +186,10 @@ def customer_create(
         contact_list[0].is_primary = True
     for c in contact_list:
         Contact.objects.create(
-            customer=customer, kind=c.kind, value=validate_contact(c.kind, c.value), label=c.label,
+            customer=customer,
+            kind=c.kind,
+            value=validate_contact(c.kind, c.value),
+            label=c.label,
             is_primary=c.is_primary,
         )
     tag_list = list(tags)
@@ -184,8 +198,12 @@ def customer_create(
     if tag_list:
         customer.tags.set(tag_list)
     CreditGradeChange.objects.create(
-        customer=customer, previous="", grade=credit_grade, reason="建档初始评级",
-        effective_on=timezone.localdate(), changed_by=actor,
+        customer=customer,
+        previous="",
+        grade=credit_grade,
+        reason="建档初始评级",
+        effective_on=timezone.localdate(),
+        changed_by=actor,
     )
     return customer
 
@@ -224,8 +242,9 @@ def customer_update(*, actor: User, customer: Customer, version: int | None = No
 
 
 @transaction.atomic
-def contact_add(*, actor: User, customer: Customer, kind: str, value: str, label: str = "",
-                is_primary: bool = False) -> Contact:
+def contact_add(
+    *, actor: User, customer: Customer, kind: str, value: str, label: str = "", is_primary: bool = False
+) -> Contact:
     _require_customer(actor, Perm.EDIT_ARCHIVES, customer)
     value = validate_contact(kind, value)
     if is_primary:
@@ -265,8 +284,12 @@ def credit_grade_set(
     if locked.credit_grade == grade:
         raise ValidationFailed(MSG_GRADE_SAME, fields={"grade": [MSG_GRADE_SAME]})
     change = CreditGradeChange.objects.create(
-        customer=locked, previous=locked.credit_grade, grade=grade, reason=reason,
-        effective_on=effective_on or timezone.localdate(), changed_by=actor,
+        customer=locked,
+        previous=locked.credit_grade,
+        grade=grade,
+        reason=reason,
+        effective_on=effective_on or timezone.localdate(),
+        changed_by=actor,
     )
     locked.credit_grade = grade
     locked.version = F("version") + 1
@@ -275,9 +298,10 @@ def credit_grade_set(
 
 
 def _check_key_owner(customer: Customer, owner: User) -> None:
-    if not owner.memberships.filter(is_active=True).filter(
-        project_id=customer.project_id
-    ).exists() and not owner.memberships.filter(is_active=True, role="head_office").exists():
+    if (
+        not owner.memberships.filter(is_active=True).filter(project_id=customer.project_id).exists()
+        and not owner.memberships.filter(is_active=True, role="head_office").exists()
+    ):
         raise ValidationFailed(MSG_KEY_OWNER, fields={"owner": [MSG_KEY_OWNER]})
 
 
@@ -287,14 +311,17 @@ def key_customer_add(*, actor: User, customer: Customer, owner: User, reason: st
     if KeyCustomer.objects.filter(customer=customer).exists():
         raise ValidationFailed(MSG_KEY_EXISTS, fields={"customer": [MSG_KEY_EXISTS]})
     _check_key_owner(customer, owner)
-    entry = KeyCustomer(customer=customer, owner=owner, reason=(reason or "").strip(), review_on=review_on,
-                        added_by=actor)
+    entry = KeyCustomer(
+        customer=customer, owner=owner, reason=(reason or "").strip(), review_on=review_on, added_by=actor
+    )
     _clean_save(entry, exclude=["added_by", "customer"])
     return entry
 
 
 @transaction.atomic
-def key_customer_update(*, actor: User, entry: KeyCustomer, owner: User, reason: str, review_on: dt.date) -> KeyCustomer:
+def key_customer_update(
+    *, actor: User, entry: KeyCustomer, owner: User, reason: str, review_on: dt.date
+) -> KeyCustomer:
     _require_customer(actor, Perm.MANAGE_KEY_CUSTOMERS, entry.customer)
     _check_key_owner(entry.customer, owner)
     entry.owner = owner
@@ -324,8 +351,9 @@ def building_create(*, actor: User, project: Project, code: str, name: str = "",
 @transaction.atomic
 def entrance_get_or_create(*, actor: User, building: Building, code: str) -> Entrance:
     _require_project(actor, Perm.EDIT_ARCHIVES, building.project_id)
-    entrance, _ = Entrance.objects.get_or_create(building=building, code=code.strip(),
-                                                 defaults={"name": f"{code.strip()}单元"})
+    entrance, _ = Entrance.objects.get_or_create(
+        building=building, code=code.strip(), defaults={"name": f"{code.strip()}单元"}
+    )
     return entrance
 
 
@@ -352,8 +380,15 @@ def unit_create(
         raise ValidationFailed(MSG_OTHER_PROJECT, fields={"zone": [MSG_OTHER_PROJECT]})
     number = (number or "").strip()
     unit = Unit(
-        project_id=building.project_id, building=building, entrance=entrance, number=number, floor=floor,
-        code=unit_code(building, entrance, number), area=area, kind=kind, zone=zone,
+        project_id=building.project_id,
+        building=building,
+        entrance=entrance,
+        number=number,
+        floor=floor,
+        code=unit_code(building, entrance, number),
+        area=area,
+        kind=kind,
+        zone=zone,
     )
     _clean_save(unit)
     return unit
@@ -400,8 +435,9 @@ def occupancy_move_in(
         raise ValidationFailed(MSG_ALREADY_IN, fields={"customer": [MSG_ALREADY_IN]})
     try:
         with transaction.atomic():
-            occ = Occupancy.objects.create(unit=unit, customer=customer, relation=relation, move_in=move_in,
-                                           remark=remark)
+            occ = Occupancy.objects.create(
+                unit=unit, customer=customer, relation=relation, move_in=move_in, remark=remark
+            )
     except IntegrityError as exc:
         raise ValidationFailed(MSG_ALREADY_IN, fields={"customer": [MSG_ALREADY_IN]}) from exc
     _refresh_unit_status(unit)
@@ -446,8 +482,11 @@ def asset_create(*, actor: User, project: Project, **fields: Any) -> Asset:
         raise ValidationFailed(MSG_SERIAL_TAKEN, fields={"serial_no": [MSG_SERIAL_TAKEN]})
     _clean_save(asset)
     AssetRecord.objects.create(
-        asset=asset, kind=AssetRecord.Kind.INSTALL, happened_on=asset.installed_on or timezone.localdate(),
-        description="建立设备档案", author=actor,
+        asset=asset,
+        kind=AssetRecord.Kind.INSTALL,
+        happened_on=asset.installed_on or timezone.localdate(),
+        description="建立设备档案",
+        author=actor,
     )
     return asset
 
@@ -459,8 +498,9 @@ def asset_record_add(*, actor: User, asset: Asset, kind: str, happened_on: dt.da
     )
     if not a_ok:
         raise Forbidden(MSG_FORBIDDEN)
-    record = AssetRecord(asset=asset, kind=kind, happened_on=happened_on, description=(description or "").strip(),
-                         author=actor)
+    record = AssetRecord(
+        asset=asset, kind=kind, happened_on=happened_on, description=(description or "").strip(), author=actor
+    )
     _clean_save(record)
     return record
 
@@ -488,8 +528,9 @@ def reveal_contact(*, actor: User, contact: Contact, ip: str | None = None, chan
     customer = contact.customer
     if not may_on_customer(actor, Perm.REVEAL_PHONE, customer):
         raise Forbidden("您的角色不能查看完整号码")
-    RevealLog.objects.create(user=actor, customer=customer, contact=contact, field=RevealLog.Field.PHONE, ip=ip,
-                             channel=channel)
+    RevealLog.objects.create(
+        user=actor, customer=customer, contact=contact, field=RevealLog.Field.PHONE, ip=ip, channel=channel
+    )
     return contact.value
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/move-in/", views.customer_move_in_view, name="move_in"),
     path("occupancies/<int:pk>/move-out/", views.move_out_view, name="move_out"),
     path("key/", views.key_list_view, name="key_list"),
+    path("tags/", views.tag_list_view, name="tags"),
     path("units/", views.unit_list_view, name="units"),
     path("units/<int:pk>/", views.unit_detail_view, name="unit_detail"),
     path("assets/", views.asset_list_view, name="assets"),

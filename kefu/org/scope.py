@@ -75,7 +75,7 @@ def access(user: Any, perm: Perm) -> Access:
     projects: set[int] = set()
     zones: set[int] = set()
     for m in memberships(user):
-        if m.project_id is not None and not m.project.is_active:
+        if m.project is not None and not m.project.is_active:
             continue
         if not role_has(m.role, perm):
             continue

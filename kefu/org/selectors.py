@@ -28,15 +28,19 @@ def _org_q(user: User, field: str = "project") -> Q:
     return access(user, Perm.VIEW_ORG).q(field)
 
 
+def _zone_q(user: User) -> Q:
+    return access(user, Perm.VIEW_ORG).q("project", "pk")  # stewards see their own zones
+
+
 def zone_list(*, user: User, project: Project | None = None) -> QuerySet[Zone]:
-    qs = Zone.objects.filter(_org_q(user)).select_related("project").annotate(unit_count=Count("units"))
+    qs = Zone.objects.filter(_zone_q(user)).select_related("project").annotate(unit_count=Count("units"))
     if project is not None:
         qs = qs.filter(project=project)
     return qs.order_by("project__code", "code")
 
 
 def zone_get(*, user: User, pk: Any) -> Zone:
-    zone = Zone.objects.filter(_org_q(user)).select_related("project").filter(pk=pk).first()
+    zone = Zone.objects.filter(_zone_q(user)).select_related("project").filter(pk=pk).first()
     if zone is None:
         raise NotFound("未找到该区域")
     return zone
@@ -45,7 +49,7 @@ def zone_get(*, user: User, pk: Any) -> Zone:
 def department_list(*, user: User, project: Project | None = None) -> QuerySet[Department]:
     a = access(user, Perm.VIEW_ORG)
     q = a.q("project")
-    if not a.is_empty:
+    if not a.is_empty and not a.all_projects:
         q |= Q(project__isnull=True)  # head-office departments are visible to all staff
     qs = Department.objects.filter(q).select_related("project", "parent")
     if project is not None:
@@ -87,7 +91,9 @@ def staff_list(*, user: User, project: Project | None = None, q: str = "", role:
         ms = ms.filter(project=project)
     if role:
         ms = ms.filter(role=role)
-    qs = User.objects.filter(kind=User.Kind.STAFF, pk__in=ms.values("user_id"))
+    qs = User.objects.filter(kind=User.Kind.STAFF)
+    if not a.all_projects or project is not None or role:
+        qs = qs.filter(pk__in=ms.values("user_id"))  # head office also sees people without a role yet
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(username__icontains=q) | Q(employee_no__icontains=q))
     active = Membership.objects.filter(is_active=True).select_related("project", "department").prefetch_related("zones")

@@ -171,8 +171,15 @@ def staff_create(
 
 @transaction.atomic
 def staff_update(
-    *, actor: User, user: User, name: str, mobile: str = "", email: str = "", employee_no: str = "",
-    on_duty: bool = True, is_active: bool = True,
+    *,
+    actor: User,
+    user: User,
+    name: str,
+    mobile: str = "",
+    email: str = "",
+    employee_no: str = "",
+    on_duty: bool = True,
+    is_active: bool = True,
 ) -> User:
     if not _may_manage_person(actor, user):
         raise Forbidden(MSG_FORBIDDEN)

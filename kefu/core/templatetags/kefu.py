@@ -24,3 +24,10 @@ def mask_phone(value: str) -> str:
 @register.filter
 def mask_id(value: str) -> str:
     return masking.mask_id_number(value)
+
+
+@register.filter
+def model_label(content_type: Any) -> str:
+    """The Chinese name of the model behind a ContentType (for the audit log)."""
+    model = content_type.model_class() if content_type is not None else None
+    return str(model._meta.verbose_name) if model is not None else ""

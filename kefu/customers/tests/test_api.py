@@ -38,8 +38,11 @@ def test_it_refuses_anonymous_callers(world, api):
 
 
 def test_it_creates_with_field_errors_and_writes_nothing_on_bad_input(world, api):
-    r = api(world.alice).post("/api/v1/customers/", {"project": "A", "name": "钱多多",
-                                                     "contacts": [{"kind": "mobile", "value": "123"}]}, format="json")
+    r = api(world.alice).post(
+        "/api/v1/customers/",
+        {"project": "A", "name": "钱多多", "contacts": [{"kind": "mobile", "value": "123"}]},
+        format="json",
+    )
     assert r.status_code == 400
     assert r.json()["fields"]["value"] == ["手机号码格式不正确（应为 11 位数字，以 1 开头）"]
     assert not Customer.objects.filter(name="钱多多").exists()
@@ -50,9 +53,11 @@ def test_it_creates_with_field_errors_and_writes_nothing_on_bad_input(world, api
 
 
 def test_it_creates_and_updates_with_a_version_check(world, api):
-    r = api(world.alice).post("/api/v1/customers/", {"project": "A", "name": "钱多多",
-                                                     "contacts": [{"kind": "mobile", "value": "13611112222"}]},
-                              format="json")
+    r = api(world.alice).post(
+        "/api/v1/customers/",
+        {"project": "A", "name": "钱多多", "contacts": [{"kind": "mobile", "value": "13611112222"}]},
+        format="json",
+    )
     assert r.status_code == 201
     pk, version = r.json()["id"], r.json()["version"]
     r = api(world.alice).patch(f"/api/v1/customers/{pk}/", {"version": version, "remark": "VIP"}, format="json")
@@ -74,13 +79,17 @@ def test_it_reveals_through_the_api_and_logs(world, api):
 def test_it_scopes_units_and_moves_people_in(world, api):
     r = api(world.stella).get("/api/v1/units/")
     assert [u["code"] for u in r.json()["results"]] == ["1-1-1201"]
-    r = api(world.alice).post(f"/api/v1/units/{world.unit_b.pk}/move-in/",
-                              {"customer": world.cust_a1.pk, "relation": "owner", "move_in": "2026-01-01"},
-                              format="json")
+    r = api(world.alice).post(
+        f"/api/v1/units/{world.unit_b.pk}/move-in/",
+        {"customer": world.cust_a1.pk, "relation": "owner", "move_in": "2026-01-01"},
+        format="json",
+    )
     assert r.status_code == 404
-    r = api(world.alice).post(f"/api/v1/units/{world.unit_a2.pk}/move-in/",
-                              {"customer": world.cust_a1.pk, "relation": "tenant", "move_in": "2026-01-01"},
-                              format="json")
+    r = api(world.alice).post(
+        f"/api/v1/units/{world.unit_a2.pk}/move-in/",
+        {"customer": world.cust_a1.pk, "relation": "tenant", "move_in": "2026-01-01"},
+        format="json",
+    )
     assert r.status_code == 201
 
 
@@ -88,3 +97,15 @@ def test_it_serves_a_valid_openapi_schema(world, api):
     r = api(world.alice).get("/api/schema/")
     assert r.status_code == 200
     assert b"/api/v1/customers/" in r.content
+
+
+def test_it_accepts_token_auth_for_systems_with_the_same_scope(world):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=world.bob)
+    c = APIClient()
+    c.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    r = c.get("/api/v1/customers/")
+    assert r.status_code == 200
+    assert [row["name"] for row in r.json()["results"]] == ["李娜"]
+    assert c.get(f"/api/v1/customers/{world.cust_a1.pk}/").status_code == 404

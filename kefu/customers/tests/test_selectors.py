@@ -1,6 +1,7 @@
-from kefu.customers.selectors import asset_list, customer_get, customer_list, unit_list
-from kefu.core.errors import NotFound
 import pytest
+
+from kefu.core.errors import NotFound
+from kefu.customers.selectors import asset_list, customer_get, customer_list, unit_list
 
 
 def names(user, **kw):

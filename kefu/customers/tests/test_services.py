@@ -9,7 +9,11 @@ from kefu.customers.models import Contact, CreditGradeChange, Customer, KeyCusto
 
 def test_it_creates_a_customer_with_contacts_and_initial_grade(world):
     c = services.customer_create(
-        actor=world.alice, project=world.a, name="赵磊", id_type="id_card", id_number="11010519491231002X",
+        actor=world.alice,
+        project=world.a,
+        name="赵磊",
+        id_type="id_card",
+        id_number="11010519491231002X",
         contacts=[services.ContactInput(kind="mobile", value="13512345678")],
     )
     assert c.code == "A-000001"
@@ -29,16 +33,18 @@ def test_it_creates_a_customer_with_contacts_and_initial_grade(world):
 def test_it_refuses_bad_contacts_and_writes_nothing(world, kind, value, message):
     before = Customer.objects.count()
     with pytest.raises(ValidationFailed) as e:
-        services.customer_create(actor=world.alice, project=world.a, name="赵磊",
-                                 contacts=[services.ContactInput(kind=kind, value=value)])
+        services.customer_create(
+            actor=world.alice, project=world.a, name="赵磊", contacts=[services.ContactInput(kind=kind, value=value)]
+        )
     assert e.value.message == message
     assert Customer.objects.count() == before
 
 
 def test_it_checks_the_id_card_checksum(world):
     with pytest.raises(ValidationFailed) as e:
-        services.customer_create(actor=world.alice, project=world.a, name="赵磊", id_type="id_card",
-                                 id_number="110105194912310021")
+        services.customer_create(
+            actor=world.alice, project=world.a, name="赵磊", id_type="id_card", id_number="110105194912310021"
+        )
     assert e.value.message == services.MSG_ID_CARD
 
 
@@ -50,8 +56,9 @@ def test_it_refuses_writes_outside_scope(world):
     with pytest.raises(Forbidden):
         services.credit_grade_set(actor=world.alice, customer=world.cust_a1, grade="A", reason="按时缴费")
     with pytest.raises(Forbidden):
-        services.key_customer_add(actor=world.alice, customer=world.cust_a1, owner=world.alice, reason="x",
-                                  review_on=dt.date(2026, 12, 1))
+        services.key_customer_add(
+            actor=world.alice, customer=world.cust_a1, owner=world.alice, reason="x", review_on=dt.date(2026, 12, 1)
+        )
     world.cust_a2.refresh_from_db()
     assert world.cust_a2.name == "王芳"
 
@@ -69,8 +76,9 @@ def test_it_refuses_a_stale_edit_instead_of_overwriting(world):
 
 
 def test_it_keeps_a_dated_credit_history(world):
-    services.credit_grade_set(actor=world.sam, customer=world.cust_a1, grade="D", reason="长期欠费",
-                              effective_on=dt.date(2026, 11, 1))
+    services.credit_grade_set(
+        actor=world.sam, customer=world.cust_a1, grade="D", reason="长期欠费", effective_on=dt.date(2026, 11, 1)
+    )
     world.cust_a1.refresh_from_db()
     assert world.cust_a1.credit_grade == "D"
     change = CreditGradeChange.objects.get(customer=world.cust_a1)
@@ -81,16 +89,19 @@ def test_it_keeps_a_dated_credit_history(world):
 
 
 def test_it_keeps_the_key_customer_list(world):
-    entry = services.key_customer_add(actor=world.mia, customer=world.cust_a1, owner=world.stella,
-                                      reason="独居老人", review_on=dt.date(2026, 12, 31))
+    entry = services.key_customer_add(
+        actor=world.mia, customer=world.cust_a1, owner=world.stella, reason="独居老人", review_on=dt.date(2026, 12, 31)
+    )
     assert entry.owner == world.stella
     with pytest.raises(ValidationFailed) as e:
-        services.key_customer_add(actor=world.mia, customer=world.cust_a1, owner=world.stella, reason="x",
-                                  review_on=dt.date(2026, 12, 31))
+        services.key_customer_add(
+            actor=world.mia, customer=world.cust_a1, owner=world.stella, reason="x", review_on=dt.date(2026, 12, 31)
+        )
     assert e.value.message == services.MSG_KEY_EXISTS
     with pytest.raises(ValidationFailed) as e:
-        services.key_customer_add(actor=world.mia, customer=world.cust_a2, owner=world.bob, reason="x",
-                                  review_on=dt.date(2026, 12, 31))
+        services.key_customer_add(
+            actor=world.mia, customer=world.cust_a2, owner=world.bob, reason="x", review_on=dt.date(2026, 12, 31)
+        )
     assert e.value.message == services.MSG_KEY_OWNER
     services.key_customer_remove(actor=world.sam, entry=entry)
     assert not KeyCustomer.objects.exists()
@@ -99,11 +110,13 @@ def test_it_keeps_the_key_customer_list(world):
 def test_it_records_move_in_and_move_out(world):
     unit = world.unit_a2
     newcomer = services.customer_create(actor=world.alice, project=world.a, name="租客小陈", category="tenant")
-    occ = services.occupancy_move_in(actor=world.alice, unit=unit, customer=newcomer, relation="tenant",
-                                     move_in=dt.date(2026, 3, 1))
+    occ = services.occupancy_move_in(
+        actor=world.alice, unit=unit, customer=newcomer, relation="tenant", move_in=dt.date(2026, 3, 1)
+    )
     with pytest.raises(ValidationFailed) as e:
-        services.occupancy_move_in(actor=world.alice, unit=unit, customer=newcomer, relation="tenant",
-                                   move_in=dt.date(2026, 3, 2))
+        services.occupancy_move_in(
+            actor=world.alice, unit=unit, customer=newcomer, relation="tenant", move_in=dt.date(2026, 3, 2)
+        )
     assert e.value.message == services.MSG_ALREADY_IN
     with pytest.raises(ValidationFailed) as e:
         services.occupancy_move_out(actor=world.alice, occupancy=occ, move_out=dt.date(2026, 2, 1))
@@ -131,11 +144,18 @@ def test_it_logs_every_reveal_and_refuses_roles_that_may_not(world):
 
 
 def test_it_files_an_asset_with_its_own_archive(world):
-    asset = services.asset_create(actor=world.alice, project=world.a, name="变频水泵", serial_no="WP-001",
-                                  unit=world.unit_a1, installed_on=dt.date(2025, 6, 1))
+    asset = services.asset_create(
+        actor=world.alice,
+        project=world.a,
+        name="变频水泵",
+        serial_no="WP-001",
+        unit=world.unit_a1,
+        installed_on=dt.date(2025, 6, 1),
+    )
     assert asset.records.get().kind == "install"
-    services.asset_record_add(actor=world.alice, asset=asset, kind="repair", happened_on=dt.date(2026, 1, 5),
-                              description="更换密封圈")
+    services.asset_record_add(
+        actor=world.alice, asset=asset, kind="repair", happened_on=dt.date(2026, 1, 5), description="更换密封圈"
+    )
     assert asset.records.count() == 2
     with pytest.raises(ValidationFailed) as e:
         services.asset_create(actor=world.alice, project=world.a, name="重复", serial_no="WP-001")

@@ -54,8 +54,10 @@ def test_it_reveals_a_phone_by_post_only_and_logs_it(world, as_user):
 
 def test_it_creates_a_customer_from_the_form(world, as_user):
     c = as_user(world.alice)
-    r = c.post(reverse("customers:create"), {"name": "钱多多", "kind": "person", "category": "owner",
-                                             "mobile": "13611112222", "credit_grade": "A"})
+    r = c.post(
+        reverse("customers:create"),
+        {"name": "钱多多", "kind": "person", "category": "owner", "mobile": "13611112222", "credit_grade": "A"},
+    )
     assert r.status_code == 302
     created = Customer.objects.get(name="钱多多")
     assert created.project == world.a and created.contacts.get().value == "13611112222"
@@ -63,8 +65,10 @@ def test_it_creates_a_customer_from_the_form(world, as_user):
 
 def test_it_shows_a_chinese_error_and_writes_nothing_for_a_bad_mobile(world, as_user):
     c = as_user(world.alice)
-    r = c.post(reverse("customers:create"), {"name": "钱多多", "kind": "person", "category": "owner",
-                                             "mobile": "12345", "credit_grade": "A"})
+    r = c.post(
+        reverse("customers:create"),
+        {"name": "钱多多", "kind": "person", "category": "owner", "mobile": "12345", "credit_grade": "A"},
+    )
     assert r.status_code == 200
     assert "手机号码格式不正确" in r.content.decode()
     assert not Customer.objects.filter(name="钱多多").exists()
@@ -90,9 +94,25 @@ def test_it_filters_units_and_shows_history(world, as_user):
 def test_it_shows_the_audit_log_to_managers_only(world, as_user):
     as_user(world.alice).post(reverse("customers:note_add", args=[world.cust_a1.pk]), {"text": "业主来电"})
     c = as_user(world.alice)
-    c.post(reverse("customers:edit", args=[world.cust_a1.pk]),
-           {"name": "张伟伟", "kind": "person", "category": "owner", "version": world.cust_a1.version})
+    c.post(
+        reverse("customers:edit", args=[world.cust_a1.pk]),
+        {"name": "张伟伟", "kind": "person", "category": "owner", "version": world.cust_a1.version},
+    )
     assert as_user(world.alice).get(reverse("core:audit")).status_code == 403
     body = as_user(world.mia).get(reverse("core:audit")).content.decode()
     assert "张伟伟" in body and world.alice.display_name in body
     assert "张伟伟" not in as_user(world.mike).get(reverse("core:audit")).content.decode()
+
+
+def test_it_creates_tags_per_project_and_refuses_global_tags_to_agents(world, as_user):
+    from kefu.customers.models import Tag
+
+    c = as_user(world.alice)
+    assert (
+        c.post(reverse("customers:tags"), {"name": "独居老人", "color": "red", "scope": "project"}).status_code == 302
+    )
+    assert Tag.objects.get(name="独居老人").project == world.a
+    r = c.post(reverse("customers:tags"), {"name": "VIP", "color": "red", "scope": "all"})
+    assert "您没有权限执行此操作" in r.content.decode()
+    assert not Tag.objects.filter(name="VIP").exists()
+    assert "独居老人" not in as_user(world.bob).get(reverse("customers:tags")).content.decode()
