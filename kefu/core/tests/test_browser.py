@@ -71,3 +71,34 @@ def test_it_switches_the_interface_to_english(world, page, live_server):
     page.get_by_label("Language").select_option("en")
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
+
+
+MAIN_PAGES = [
+    "/",
+    "/customers/",
+    "/customers/units/",
+    "/customers/assets/",
+    "/customers/key/",
+    "/customers/tags/",
+    "/customers/import/",
+    "/org/projects/",
+    "/org/departments/",
+    "/org/staff/",
+    "/audit/",
+]
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1366, "height": 860}, {"width": 360, "height": 740}])
+def test_it_renders_every_main_page_without_console_errors(world, page, live_server, viewport):
+    page.set_viewport_size(viewport)
+    login(page, live_server, "mia")
+    for path in [*MAIN_PAGES, f"/customers/{world.cust_a1.pk}/", f"/customers/units/{world.unit_a1.pk}/"]:
+        response = page.goto(live_server.url + path)
+        assert response is not None and response.status == 200, path
+        assert page.locator("h1").first.is_visible(), path
+    assert page.console_errors == []
+    if viewport["width"] < 400:
+        # On a phone the side menu folds into the ☰ button.
+        page.locator(".mobile-menu summary").click()
+        page.locator(".mobile-menu").get_by_role("link", name="员工与岗位").click()
+        page.wait_for_url(f"{live_server.url}/org/staff/")
