@@ -6,12 +6,14 @@ cd "$ROOT"
 VENV="$ROOT/.venv"
 
 find_python() {
-  local want="" c
+  local want="" c pyenv_root="${PYENV_ROOT:-${HOME:-/root}/.pyenv}"
   [ -f .python-version ] && want="$(tr -d '[:space:]' < .python-version)"
-  if [ -n "$want" ] && command -v pyenv >/dev/null 2>&1 && [ -x "$(pyenv root)/versions/$want/bin/python" ]; then
-    echo "$(pyenv root)/versions/$want/bin/python"; return
+  command -v pyenv >/dev/null 2>&1 && pyenv_root="$(pyenv root)"
+  if [ -n "$want" ] && [ -x "$pyenv_root/versions/$want/bin/python" ]; then
+    echo "$pyenv_root/versions/$want/bin/python"; return
   fi
-  for c in python3.13 python3.12 python3.14 python3; do
+  # On PATH, then any pyenv-installed 3.12+ (a CI shell may have pyenv without its shell setup).
+  for c in python3.13 python3.12 python3.14 python3 "$pyenv_root"/versions/3.1[2-9]*/bin/python; do
     if command -v "$c" >/dev/null 2>&1 && "$c" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'; then
       command -v "$c"; return
     fi

@@ -8,9 +8,7 @@ auditlog.register(Building)
 auditlog.register(Entrance)
 auditlog.register(Unit)
 auditlog.register(Tag)
-auditlog.register(
-    Customer, exclude_fields=["updated_at", "version"], mask_fields=["id_number"], m2m_fields={"tags"}
-)
+auditlog.register(Customer, exclude_fields=["updated_at", "version"], mask_fields=["id_number"], m2m_fields={"tags"})
 auditlog.register(Contact, mask_fields=["value"])
 auditlog.register(Occupancy)
 auditlog.register(Asset)

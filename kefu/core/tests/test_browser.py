@@ -68,9 +68,10 @@ def test_it_logs_in_and_browses_the_archive_in_chinese(world, page, live_server)
 
 def test_it_switches_the_interface_to_english(world, page, live_server):
     login(page, live_server, "alice")
-    page.get_by_label("Language").select_option("en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_label("Language").select_option("en")
     assert page.locator("html").get_attribute("lang") == "en"
+    assert page.get_by_role("heading", name="Dashboard · 阳光花园").is_visible()
 
 
 MAIN_PAGES = [
