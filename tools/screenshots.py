@@ -35,6 +35,13 @@ def main(base: str, out: Path, username: str = "jingli", password: str = "kefu20
         page.get_by_label("密码").fill(password)
         page.get_by_role("button", name="登录").click()
         page.wait_for_url(f"{base}/")
+        # One archive edit, so that the audit log has something to show.
+        page.goto(f"{base}/customers/?q=YGHY-000002")
+        page.locator("table.list tbody a").first.click()
+        page.get_by_role("link", name="编辑档案").click()
+        page.get_by_label("备注").fill("业主来电更正：常住人口 3 人")
+        page.get_by_role("button", name="保存").click()
+        page.wait_for_load_state()
         for name, path in PAGES:
             page.goto(base + path)
             page.screenshot(path=out / f"{name}.png")

@@ -12,7 +12,13 @@ from .models import Asset, AssetRecord, Contact, CreditGrade, Customer, Occupanc
 
 
 class DateInput(forms.DateInput):
+    """<input type="date"> needs ISO dates whatever the UI language (a localised 1992年10月12日 would
+    show as empty and be saved back as no date)."""
+
     input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
 
 
 class CustomerForm(forms.Form):

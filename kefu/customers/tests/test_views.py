@@ -116,3 +116,12 @@ def test_it_creates_tags_per_project_and_refuses_global_tags_to_agents(world, as
     assert "您没有权限执行此操作" in r.content.decode()
     assert not Tag.objects.filter(name="VIP").exists()
     assert "独居老人" not in as_user(world.bob).get(reverse("customers:tags")).content.decode()
+
+
+def test_it_keeps_the_birthday_when_the_edit_form_is_saved_unchanged(world, as_user):
+    import datetime as dt
+
+    world.cust_a1.birthday = dt.date(1979, 8, 7)
+    world.cust_a1.save()
+    body = as_user(world.alice).get(reverse("customers:edit", args=[world.cust_a1.pk])).content.decode()
+    assert 'type="date" name="birthday" value="1979-08-07"' in body
