@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "kefu.core",
     "kefu.org",
     "kefu.customers",
+    "kefu.tickets",
+    "kefu.notify",
 ]
 
 MIDDLEWARE = [

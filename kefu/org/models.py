@@ -97,6 +97,9 @@ class Department(models.Model):
     name = models.CharField(_("部门名称"), max_length=100)
     trade = models.CharField(_("专业"), max_length=30, blank=True, help_text=_("如 水电、土建、秩序、环境"))
     sort = models.PositiveSmallIntegerField(_("排序"), default=0)
+    max_open_jobs = models.PositiveSmallIntegerField(
+        _("每人在办工单上限"), default=0, help_text=_("0 表示不限；派单、轮派和抢单都遵守")
+    )
 
     class Meta:
         ordering = ["project", "sort", "code"]

@@ -34,6 +34,12 @@ class Perm(StrEnum):
     MANAGE_ORG = "manage_org"
     VIEW_ORG = "view_org"
     VIEW_AUDIT = "view_audit"
+    # Service desk (cases)
+    VIEW_CASES = "view_cases"  # see the project's (steward: the zone's) cases
+    CREATE_CASE = "create_case"  # intake from any channel
+    DISPATCH_CASE = "dispatch_case"  # dispatch, transfer, cancel, close, merge, bulk assign
+    HANDLE_CASE = "handle_case"  # accept, start, hold, resolve the cases assigned to one (or grab from a pool)
+    MANAGE_DESK = "manage_desk"  # categories, SLA policies, the working-day calendar
 
 
 _ALL = set(Perm)
@@ -43,6 +49,10 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     Role.HEAD_OFFICE: frozenset(_ALL),
     Role.SUPERVISOR: frozenset(
         {
+            Perm.VIEW_CASES,
+            Perm.CREATE_CASE,
+            Perm.DISPATCH_CASE,
+            Perm.HANDLE_CASE,
             Perm.VIEW_ARCHIVES,
             Perm.EDIT_ARCHIVES,
             Perm.IMPORT_ARCHIVES,
@@ -52,12 +62,45 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_ORG,
         }
     ),
-    Role.AGENT: frozenset({Perm.VIEW_ARCHIVES, Perm.EDIT_ARCHIVES, Perm.REVEAL_PHONE, Perm.VIEW_ORG}),
-    Role.COMPLAINT_OFFICER: frozenset({Perm.VIEW_ARCHIVES, Perm.REVEAL_PHONE, Perm.VIEW_ORG}),
+    Role.AGENT: frozenset(
+        {
+            Perm.VIEW_ARCHIVES,
+            Perm.EDIT_ARCHIVES,
+            Perm.REVEAL_PHONE,
+            Perm.VIEW_ORG,
+            Perm.VIEW_CASES,
+            Perm.CREATE_CASE,
+            Perm.DISPATCH_CASE,
+            Perm.HANDLE_CASE,
+        }
+    ),
+    Role.COMPLAINT_OFFICER: frozenset(
+        {
+            Perm.VIEW_ARCHIVES,
+            Perm.REVEAL_PHONE,
+            Perm.VIEW_ORG,
+            Perm.VIEW_CASES,
+            Perm.CREATE_CASE,
+            Perm.DISPATCH_CASE,
+            Perm.HANDLE_CASE,
+        }
+    ),
     # Stewards see and maintain the households of their own zones only (see scope.py).
-    Role.STEWARD: frozenset({Perm.VIEW_ARCHIVES, Perm.EDIT_ARCHIVES, Perm.REVEAL_PHONE, Perm.VIEW_ORG}),
-    Role.FIELD_STAFF: frozenset({Perm.VIEW_ORG}),
-    Role.QC_REVIEWER: frozenset({Perm.VIEW_ARCHIVES, Perm.VIEW_ORG}),
+    Role.STEWARD: frozenset(
+        {
+            Perm.VIEW_ARCHIVES,
+            Perm.EDIT_ARCHIVES,
+            Perm.REVEAL_PHONE,
+            Perm.VIEW_ORG,
+            Perm.VIEW_CASES,
+            Perm.CREATE_CASE,
+            Perm.HANDLE_CASE,
+        }
+    ),
+    # Field staff see only the cases dispatched to them or to their department's grab pool
+    # (tickets.selectors), not the project's whole desk.
+    Role.FIELD_STAFF: frozenset({Perm.VIEW_ORG, Perm.HANDLE_CASE}),
+    Role.QC_REVIEWER: frozenset({Perm.VIEW_ARCHIVES, Perm.VIEW_ORG, Perm.VIEW_CASES}),
     Role.ARCHIVIST: frozenset(
         {
             Perm.VIEW_ARCHIVES,
@@ -67,6 +110,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.REVEAL_ID,
             Perm.GRADE_CREDIT,
             Perm.VIEW_ORG,
+            Perm.VIEW_CASES,
         }
     ),
 }

@@ -1,0 +1,183 @@
+"""Scoped reads of cases. Desk staff see their project's cases (stewards: their zones'); handlers also
+see what is dispatched to them or to their department's grab pool; missing and forbidden look alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from kefu.core.errors import NotFound
+from kefu.org.models import Membership, Project, User
+from kefu.org.roles import Perm
+from kefu.org.scope import access
+
+from . import search
+from .models import Case, CaseEvent, Category
+from .states import OPEN_STATUSES, Status
+
+
+def my_department_ids(user: User) -> list[int]:
+    return list(
+        Membership.objects.filter(user=user, is_active=True, department__isnull=False).values_list(
+            "department_id", flat=True
+        )
+    )
+
+
+def case_scope_q(user: User) -> Q:
+    a = access(user, Perm.VIEW_CASES)
+    q = a.q("project", "zone") if not a.is_empty else Q(pk__in=[])
+    if a.all_projects:
+        return q
+    q |= Q(assignee=user) | Q(created_by=user)
+    depts = my_department_ids(user)
+    if depts and not access(user, Perm.HANDLE_CASE).is_empty:
+        q |= Q(in_pool=True, status=Status.DISPATCHED, department_id__in=depts)
+    return q
+
+
+class Queue:
+    """The agent workspace's named lists."""
+
+    ALL = "all"
+    MINE = "mine"
+    DEPARTMENT = "department"
+    UNASSIGNED = "unassigned"  # 待派单
+    POOL = "pool"  # 抢单池
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    WAITING = "waiting"
+    CHOICES = [
+        (MINE, "我的工单"), (DEPARTMENT, "部门工单"), (UNASSIGNED, "待派单"), (POOL, "抢单池"),
+        (DUE_SOON, "即将超时"), (OVERDUE, "已超时"), (WAITING, "挂起中"), (ALL, "全部工单"),
+    ]  # fmt: skip
+
+
+DUE_SOON_HOURS = 4
+
+
+def case_list(
+    *,
+    user: User,
+    project: Project | None = None,
+    queue: str = Queue.ALL,
+    kind: str = "",
+    category: Any = None,
+    status: str = "",
+    zone: Any = None,
+    department: Any = None,
+    channel: str = "",
+    priority: str = "",
+    created_from: dt.date | None = None,
+    created_to: dt.date | None = None,
+    q: str = "",
+    now: dt.datetime | None = None,
+) -> QuerySet[Case]:
+    now = now or timezone.now()
+    qs = Case.objects.filter(case_scope_q(user))
+    if project is not None:
+        qs = qs.filter(project=project)
+    if queue == Queue.MINE:
+        qs = qs.filter(assignee=user, status__in=OPEN_STATUSES)
+    elif queue == Queue.DEPARTMENT:
+        qs = qs.filter(department_id__in=my_department_ids(user), status__in=OPEN_STATUSES)
+    elif queue == Queue.UNASSIGNED:
+        qs = qs.filter(status=Status.NEW)
+    elif queue == Queue.POOL:
+        qs = qs.filter(in_pool=True, status=Status.DISPATCHED)
+    elif queue == Queue.DUE_SOON:
+        qs = qs.filter(
+            status__in=OPEN_STATUSES - {Status.WAITING},
+            resolution_due__gt=now,
+            resolution_due__lte=now + dt.timedelta(hours=DUE_SOON_HOURS),
+        )
+    elif queue == Queue.OVERDUE:
+        qs = qs.filter(
+            Q(resolution_due__lte=now) | Q(first_reply_due__lte=now, first_replied_at__isnull=True),
+            status__in=OPEN_STATUSES - {Status.WAITING},
+        )
+    elif queue == Queue.WAITING:
+        qs = qs.filter(status=Status.WAITING)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if category:
+        qs = qs.filter(Q(category_id=category) | Q(category__parent_id=category))
+    if status:
+        qs = qs.filter(status=status)
+    if zone:
+        qs = qs.filter(zone_id=zone)
+    if department:
+        qs = qs.filter(department_id=department)
+    if channel:
+        qs = qs.filter(channel=channel)
+    if priority:
+        qs = qs.filter(priority=priority)
+    if created_from:
+        qs = qs.filter(created_at__gte=_day_start(created_from))
+    if created_to:
+        qs = qs.filter(created_at__lt=_day_start(created_to + dt.timedelta(days=1)))
+    if q := q.strip():
+        qs = search.filter_cases(qs, q) if not _looks_like_number(q) else qs.filter(number__startswith=q.upper())
+    return qs.select_related("project", "category", "customer", "unit", "department", "assignee").order_by(
+        "-created_at", "-pk"
+    )
+
+
+def _looks_like_number(q: str) -> bool:
+    return len(q) >= 4 and q[:2].isalpha() and q[2:].replace("-", "").isdigit()
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+def case_get(*, user: User, number: str) -> Case:
+    case = (
+        Case.objects.filter(case_scope_q(user))
+        .select_related(
+            "project",
+            "category",
+            "customer",
+            "unit",
+            "department",
+            "assignee",
+            "created_by",
+            "parent",
+            "merged_into",
+            "sla_policy",
+            "zone",
+        )
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise NotFound("未找到该工单")
+    return case
+
+
+def timeline(case: Case, *, public_only: bool = False, newest_first: bool = False) -> QuerySet[CaseEvent]:
+    qs = case.events.select_related("actor")
+    if public_only:
+        qs = qs.filter(is_public=True)
+    return qs.order_by("-at", "-pk") if newest_first else qs.order_by("at", "pk")
+
+
+def possible_duplicates(*, user: User, unit: Any, category: Any = None, exclude: Any = None) -> QuerySet[Case]:
+    """Open cases on the same unit (and category, if given): shown beside the intake form."""
+    qs = Case.objects.filter(case_scope_q(user), unit=unit, status__in=OPEN_STATUSES)
+    if category:
+        qs = qs.filter(category=category)
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude.pk)
+    return qs.select_related("category", "assignee").order_by("-created_at")[:10]
+
+
+def category_list(*, project: Project | None, kind: str = "") -> QuerySet[Category]:
+    qs = Category.objects.filter(is_active=True)
+    qs = qs.filter(Q(project=project) | Q(project__isnull=True)) if project is not None else qs
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.select_related("parent").order_by("kind", "parent_id", "sort", "code")
