@@ -188,6 +188,9 @@ SPECTACULAR_SETTINGS = {
         "ContactKindEnum": "kefu.customers.models.Contact.Kind",
         "AssetRecordKindEnum": "kefu.customers.models.AssetRecord.Kind",
         "CreditGradeEnum": "kefu.customers.models.CreditGrade",
+        "CaseKindEnum": "kefu.tickets.states.Kind",
+        "CaseStatusEnum": "kefu.tickets.states.Status",
+        "NotificationKindEnum": "kefu.notify.models.Notification.Kind",
     },
 }
 

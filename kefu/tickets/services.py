@@ -49,6 +49,9 @@ MSG_REQUIRED_BY_PAST = "要求完成时间不能早于现在"
 MSG_FILE_TOO_BIG = "文件过大（最大 {mb} MB）"
 MSG_FILE_TYPE = "不支持的文件类型：{name}（支持图片、PDF、Office 文档和录音）"
 MSG_EMPTY_COMMENT = "内容不能为空"
+MSG_MAJOR_KIND = "只有投诉可以标记为重大投诉"
+MSG_MAJOR_CLOSED = "已办结或已关闭的投诉不能再标记为重大投诉"
+MSG_MERGE_INTO_CLOSED = "只能合并到未关闭的工单"
 
 ALLOWED_CONTENT_TYPES = {
     "image/jpeg", "image/png", "image/gif", "image/webp", "image/heic", "application/pdf",
@@ -100,7 +103,9 @@ def _is_department_member(user: User, department_id: int | None) -> bool:
 
 
 def _lock(case: Case) -> Case:
-    return Case.objects.select_for_update().select_related("project", "department", "assignee").get(pk=case.pk)
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the outer joins (department, assignee).
+    qs = Case.objects.select_for_update(of=("self",)).select_related("project", "department", "assignee")
+    return qs.get(pk=case.pk)
 
 
 def _event(
@@ -254,6 +259,8 @@ def case_create(
         raise ValidationFailed(MSG_TITLE, fields={"title": [MSG_TITLE]})
     if customer is not None and not contact_name:
         contact_name = customer.name
+    for upload in uploads:
+        _check_upload(upload)  # every file is checked before anything is written or stored
     case = Case(
         number=next_number(kind, now),
         project=project,
@@ -771,7 +778,11 @@ def attachment_add(
 ) -> Attachment:
     now = _now(now)
     case = _lock(case)
-    if not (_may(actor, Perm.VIEW_CASES, case) or case.assignee_id == actor.pk):
+    if not (
+        _may(actor, Perm.VIEW_CASES, case)
+        or case.assignee_id == actor.pk
+        or _is_department_member(actor, case.department_id)
+    ):
         raise Forbidden(MSG_FORBIDDEN)
     return _attach(case, actor, upload, now, public)
 
@@ -904,6 +915,9 @@ def case_merge(*, actor: User, case: Case, into: Case, reason: str = "", now: dt
     locked = {c.pk: _lock(c) for c in (first, second)}
     case, into = locked[case.pk], locked[into.pk]
     _require(actor, Perm.DISPATCH_CASE, case)
+    _require(actor, Perm.DISPATCH_CASE, into)
+    if into.status not in OPEN_STATUSES | {Status.RESOLVED}:
+        raise ValidationFailed(MSG_MERGE_INTO_CLOSED, fields={"into": [MSG_MERGE_INTO_CLOSED]})
     body = (reason or "").strip() or f"与 {into.number} 重复"
     case = _transition(
         case,
@@ -978,7 +992,9 @@ def case_flag_major(*, actor: User, case: Case, now: dt.datetime | None = None) 
     case = _lock(case)
     _require(actor, Perm.DISPATCH_CASE, case)
     if case.kind != Kind.COMPLAINT:
-        raise ValidationFailed("只有投诉可以标记为重大投诉")
+        raise ValidationFailed(MSG_MAJOR_KIND, fields={"kind": [MSG_MAJOR_KIND]})
+    if case.status not in OPEN_STATUSES:
+        raise Conflict(MSG_MAJOR_CLOSED, code="illegal_transition")
     if not case.is_major:
         case.is_major = True
         case.save(update_fields=["is_major", "updated_at"])
