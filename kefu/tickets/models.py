@@ -228,6 +228,7 @@ class Case(models.Model):
             models.Index(fields=["zone", "status"]),
             models.Index(fields=["status", "resolution_due"]),
             models.Index(fields=["status", "first_reply_due"]),
+            models.Index(fields=["status", "warn_at"]),
             models.Index(fields=["customer", "created_at"]),
         ]
         verbose_name = _("工单")

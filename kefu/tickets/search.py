@@ -1,35 +1,156 @@
-"""Chinese full-text search over cases: jieba splits the text into words stored in SearchDocument."""
+"""Chinese full-text search over cases.
+
+jieba splits a case's text (number, title, description, place, contact, category, unit and the
+comments) into words; they are stored, space-separated and lower-cased, in SearchDocument.words.
+The database indexes that column as ordinary space-separated text:
+
+- SQLite: an FTS5 table `tickets_searchdocument_fts` (external content = SearchDocument, rowid =
+  case id), kept in step by triggers (migration 0003). A query is a MATCH of quoted words, AND-ed.
+- PostgreSQL: a GIN index on `to_tsvector('simple', words)`; a query is
+  `to_tsvector('simple', words) @@ plainto_tsquery('simple', '<words>')`.
+
+Either way the matching case ids are a subquery filter on the caller's (scoped) queryset, so search
+never widens what a user may see. See docs/search.md.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 import jieba
+from django.db import connections, transaction
+from django.db.models import BooleanField, F, Func, Value
+from django.db.models.expressions import RawSQL
 
 from .models import Case, CaseEvent, SearchDocument
 
 jieba.setLogLevel(logging.WARNING)
 
+FTS_TABLE = "tickets_searchdocument_fts"  # migration 0003
+FTS_MATCH = "SELECT rowid FROM tickets_searchdocument_fts WHERE tickets_searchdocument_fts MATCH %s"
+MAX_QUERY_WORDS = 32
+
+
+class TsMatch(Func):
+    """PostgreSQL: `to_tsvector('simple', words) @@ plainto_tsquery('simple', text)`, the expression the GIN
+    index of migration 0003 is built on (Django's SearchVector adds a COALESCE that the index would not match)."""
+
+    arg_joiner = ") @@ plainto_tsquery('simple', "
+    template = "to_tsvector('simple', %(expressions)s)"
+    output_field = BooleanField()
+
 
 def segment(text: str) -> list[str]:
+    """jieba's search-mode words of the text (long words and their shorter parts), lower-cased."""
     return [w.strip().lower() for w in jieba.cut_for_search(text or "") if w.strip()]
 
 
-def document_text(case: Case) -> str:
+def query_words(query: str) -> list[str]:
+    """The words of a search box entry that can match: segmented like the documents, without
+    punctuation-only pieces and repeats. Operators (`OR`, `NEAR(`, `*`, quotes) are plain words here."""
+    seen: dict[str, None] = {}
+    for w in segment(query):
+        if any(ch.isalnum() for ch in w):
+            seen.setdefault(w, None)
+    return list(seen)[:MAX_QUERY_WORDS]
+
+
+def _text(case: Case, comments: Iterable[str]) -> str:
     parts = [case.number, case.title, case.description, case.location, case.contact_name]
-    parts += list(CaseEvent.objects.filter(case=case, kind="comment").values_list("body", flat=True))
+    if case.category is not None:
+        parts.append(case.category.name)
+    if case.unit is not None:
+        parts.append(case.unit.code)
+    parts += list(comments)
     return " ".join(p for p in parts if p)
 
 
+def document_text(case: Case) -> str:
+    comments = CaseEvent.objects.filter(case=case, kind="comment").order_by("at", "pk").values_list("body", flat=True)
+    return _text(case, comments)
+
+
+def document_words(case: Case, comments: Iterable[str] | None = None) -> str:
+    text = document_text(case) if comments is None else _text(case, comments)
+    return " ".join(segment(text))
+
+
 def index_case(case: Case) -> None:
-    words = " ".join(segment(document_text(case)))
-    SearchDocument.objects.update_or_create(case=case, defaults={"project_id": case.project_id, "words": words})
+    """(Re)write the case's search document. Called by the services when a case is created or commented."""
+    SearchDocument.objects.update_or_create(
+        case=case, defaults={"project_id": case.project_id, "words": document_words(case)}
+    )
+
+
+def reindex(batch: int = 1000, cases: Any = None) -> int:
+    """Rebuild the search documents of all cases (or of the given queryset), `batch` cases per transaction.
+
+    For existing data after a change of what is indexed or of the jieba dictionary. Returns the number of
+    cases indexed. Safe to run while the system is in use (each batch replaces its documents at once).
+    """
+    qs = (cases if cases is not None else Case.objects.all()).select_related("category", "unit").order_by("pk")
+    last, total = 0, 0
+    while True:
+        chunk = list(qs.filter(pk__gt=last)[:batch])
+        if not chunk:
+            break
+        ids = [c.pk for c in chunk]
+        comments: dict[int, list[str]] = defaultdict(list)
+        rows = CaseEvent.objects.filter(case_id__in=ids, kind="comment").order_by("at", "pk")
+        for case_id, body in rows.values_list("case_id", "body"):
+            comments[case_id].append(body)
+        docs = [
+            SearchDocument(case_id=c.pk, project_id=c.project_id, words=document_words(c, comments[c.pk]))
+            for c in chunk
+        ]
+        with transaction.atomic():
+            SearchDocument.objects.filter(case_id__in=ids).delete()
+            SearchDocument.objects.bulk_create(docs)
+        last, total = ids[-1], total + len(chunk)
+    connection = connections[SearchDocument.objects.db]
+    if connection.vendor == "sqlite" and cases is None:
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO tickets_searchdocument_fts(tickets_searchdocument_fts) VALUES ('optimize')")
+    return total
+
+
+def rebuild_sqlite_index() -> None:
+    """SQLite only: rebuild the FTS5 table from SearchDocument (if it was ever changed behind the triggers)."""
+    connection = connections[SearchDocument.objects.db]
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO tickets_searchdocument_fts(tickets_searchdocument_fts) VALUES ('rebuild')")
+
+
+def fts5_query(words: Iterable[str]) -> str:
+    """An FTS5 query matching documents that contain every word: each word a quoted string, so nothing
+    the user types is read as FTS5 syntax."""
+    return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
+
+
+def matching_ids(query: str, using: str = "default") -> Any:
+    """A subquery of the ids of cases whose document contains every word of the query (None: no words)."""
+    words = query_words(query)
+    if not words:
+        return None
+    vendor = connections[using].vendor
+    if vendor == "sqlite":
+        return RawSQL(FTS_MATCH, [fts5_query(words)])  # noqa: S611 - constant SQL; the query is a parameter
+    docs = SearchDocument.objects.using(using)
+    if vendor == "postgresql":
+        return docs.filter(TsMatch(F("words"), Value(" ".join(words)))).values("case_id")
+    for w in words:  # any other database: no index, but the same answer
+        docs = docs.filter(words__contains=w)
+    return docs.values("case_id")
 
 
 def filter_cases(qs: Any, query: str) -> Any:
-    """Cases whose document contains every word of the query."""
-    words = segment(query)
-    for w in words:
-        qs = qs.filter(search_doc__words__contains=w)
-    return qs
+    """Cases of `qs` whose document contains every word of the query. A query without any word
+    (only punctuation) matches nothing."""
+    ids = matching_ids(query, using=qs.db)
+    if ids is None:
+        return qs.none()
+    return qs.filter(pk__in=ids)

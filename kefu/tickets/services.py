@@ -845,9 +845,11 @@ def case_split(*, actor: User, case: Case, parts: Sequence[Part], now: dt.dateti
             created_at=now,
             dispatched_at=now,
             resolution_due=part.required_by or case.resolution_due,
-            warn_at=case.warn_at,
             sla_policy=case.sla_policy,
         )
+        if child.resolution_due is not None:  # the warning follows the child's own deadline
+            percent = case.sla_policy.warn_percent if case.sla_policy else 80
+            child.warn_at = now + (child.resolution_due - now) * (percent / 100)
         child.save()
         _event(child, Action.CREATE, actor, now, to_status=Status.NEW, body=f"由 {case.number} 拆分")
         _event(

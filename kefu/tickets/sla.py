@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 from django.db.models import Q
@@ -37,6 +38,39 @@ def policy_for(*, project_id: int, kind: str, category: Any = None, priority: st
 
     best = sorted(candidates, key=rank, reverse=True)
     return best[0] if best else None
+
+
+LEVEL_ROLES = ("supervisor", "manager", "head_office")  # escalation levels 1, 2, 3
+DEFAULT_MULTIPLES = (1.0, 1.5, 2.0)
+
+
+def parse_multiples(text: str) -> list[float]:
+    """ "1,1.5,2" -> [1.0, 1.5, 2.0]. Raises ValueError unless 1 to 3 increasing numbers, the first >= 1."""
+    parts = [x.strip() for x in (text or "").replace("，", ",").split(",") if x.strip()]
+    if not parts:
+        raise ValueError("请填写升级倍数，如 1,1.5,2")
+    try:
+        values = [float(x) for x in parts]
+    except ValueError:
+        raise ValueError("升级倍数须为数字，用逗号分隔，如 1,1.5,2") from None
+    if len(values) > len(LEVEL_ROLES):
+        raise ValueError(f"最多 {len(LEVEL_ROLES)} 级（主管、经理、总部）")
+    if values[0] < 1:
+        raise ValueError("升级倍数须不小于 1（超过时限才升级；之前由预警提醒处理人）")
+    if any(b <= a for a, b in itertools.pairwise(values)):
+        raise ValueError("升级倍数须逐级递增")
+    return values
+
+
+def multiples_of(policy: SlaPolicy | None) -> list[float]:
+    """The policy's escalation multiples, at most one per level (the defaults without a policy)."""
+    if policy is None:
+        return list(DEFAULT_MULTIPLES)
+    try:
+        return parse_multiples(policy.escalate_multiples)
+    except ValueError:
+        values = sorted(v for v in policy.multiples() if v > 0)[: len(LEVEL_ROLES)]
+        return values or list(DEFAULT_MULTIPLES)
 
 
 def due_after(start: dt.datetime, value: int, unit: str) -> dt.datetime:
