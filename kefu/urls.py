@@ -21,6 +21,7 @@ urlpatterns = [
     path("customers/", include("kefu.customers.urls")),
     path("cases/", include("kefu.tickets.urls")),
     path("desk/settings/", include("kefu.tickets.settings_urls")),
+    path("notifications/", include("kefu.notify.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("kefu.api_urls")),

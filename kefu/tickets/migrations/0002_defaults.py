@@ -40,7 +40,8 @@ POLICIES = [
 ]
 
 
-def seed(apps, schema_editor):
+def seed(apps, schema_editor=None):
+    """Also used by tests to put the defaults back after a transactional test's flush (kefu/conftest.py)."""
     import chinese_calendar
 
     CalendarDay = apps.get_model("tickets", "CalendarDay")

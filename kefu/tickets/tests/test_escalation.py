@@ -199,7 +199,7 @@ def _make_cases(w, desk, n, opened):
     ]  # fmt: skip
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_sweeping_at_once_escalate_each_case_once(desk):
     w = desk.w
     cases = _make_cases(w, desk, 6, OPENED)
@@ -247,7 +247,7 @@ def _manage(*args: str, **kw):
     return [sys.executable, str(Path(settings.BASE_DIR) / "manage.py"), *args]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_breach_escalated_by_the_worker_exactly_once_across_a_restart(desk):
     """The scheduler runs as a real process: one sweep, then a loop that is stopped with SIGTERM, then
     another sweep. A complaint 30 h old without a reply is escalated to the supervisor once."""
