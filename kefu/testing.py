@@ -61,9 +61,11 @@ def staff(
     zones: list[Zone] | None = None,
     username: str | None = None,
     department: Department | None = None,
+    name: str = "",
 ) -> User:
     """A staff member holding one role (in one project, or head office)."""
-    user = UserFactory(username=username) if username else UserFactory()
+    extra = {"name": name} if name else {}
+    user = UserFactory(username=username, **extra) if username else UserFactory(**extra)
     m = Membership.objects.create(user=user, project=project, role=role, department=department)
     if zones:
         m.zones.set(zones)

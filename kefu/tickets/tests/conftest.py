@@ -22,7 +22,7 @@ def desk(world):
     gc = t.DepartmentFactory(project=a, code="GC", name="工程部")
     Membership.objects.filter(user__in=[world.alice, world.sam, world.carl], project=a).update(department=kf)
     Membership.objects.filter(user=world.fred, project=a).update(department=gc)
-    gus = t.staff(Role.FIELD_STAFF, a, username="gus", department=gc)
+    gus = t.staff(Role.FIELD_STAFF, a, username="gus", department=gc, name="葛军")
     d = SimpleNamespace(w=world, kf=kf, gc=gc, gus=gus, fred=world.fred)
     d.leak = Category.objects.get(project__isnull=True, kind="repair", code="SD-LS")
     d.attitude = Category.objects.get(project__isnull=True, kind="complaint", code="FW")

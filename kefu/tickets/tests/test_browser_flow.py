@@ -9,6 +9,7 @@ import pytest
 
 from kefu import testing as t
 from kefu.browser import browser
+from kefu.org.roles import Role
 from kefu.tickets.models import Case
 from kefu.tickets.states import Status
 
@@ -114,10 +115,27 @@ def test_a_phone_complaint_from_intake_to_close(desk, open_page, live_server, tm
     panel.get_by_role("button", name="确定派单").click()
     alice.locator(".msg-success", has_text="已派单").wait_for()
     assert alice.locator(".ev-reject").count() == 1
+
+    # 4b. gus finds it needs the waterproofing specialist and transfers it (转单) to hank.
+    hank = t.staff(Role.FIELD_STAFF, w.a, username="hank", department=desk.gc, name="韩师傅")
+    gus_desk = open_page("gus")
+    gus_desk.goto(f"{url}/cases/{case.number}/")
+    gus_desk.locator(".case-actions").get_by_role("link", name="转单", exact=True).click()
+    panel = gus_desk.locator("#panel")
+    panel.get_by_label("转单原因").fill("卫生间需重做防水，转防水专业韩师傅")
+    panel.get_by_label("处理部门", exact=True).select_option(str(desk.gc.pk))
+    panel.get_by_label("处理人", exact=True).select_option(str(hank.pk))
+    panel.get_by_role("button", name="确定转单").click()
+    gus_desk.locator(".msg-success").first.wait_for()
+    case.refresh_from_db()
+    assert case.assignee == hank and case.status == Status.DISPATCHED
+    assert case.events.filter(kind="transfer").count() == 1
+    alice.goto(f"{url}/cases/{case.number}/")  # the desk sees the 转单 on the timeline
+    assert alice.locator(".ev-transfer").count() == 1
     shot(alice, "4-transferred")
 
-    # 5. gus accepts, arrives, and completes with a photo, all on his phone.
-    gus = open_page("gus", PHONE)
+    # 5. hank accepts, arrives, and completes with a photo, all on his phone.
+    gus = open_page("hank", PHONE)
     gus.goto(f"{url}/cases/jobs/")
     card = gus.locator(f"article[data-number='{case.number}']")
     card.get_by_role("button", name="接单").click()
@@ -150,6 +168,6 @@ def test_a_phone_complaint_from_intake_to_close(desk, open_page, live_server, tm
     case.refresh_from_db()
     assert case.status == Status.CLOSED
 
-    for pg in (alice, fred, gus, sam):
+    for pg in (alice, fred, gus_desk, gus, sam):
         assert pg.console_errors == [], pg.console_errors
     assert w.alice  # the named users all came from the `desk` fixture
