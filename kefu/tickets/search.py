@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import jieba
-from django.db import connections, transaction
+from django.db import connections
 from django.db.models import BooleanField, F, Func, Value
 from django.db.models.expressions import RawSQL
 
@@ -58,12 +58,17 @@ def query_words(query: str) -> list[str]:
     return list(seen)[:MAX_QUERY_WORDS]
 
 
+def _labels(case: Case) -> tuple[str, str]:
+    """The category's name and the unit's code: from the instance if loaded, else in one query."""
+    category, unit = Case._meta.get_field("category"), Case._meta.get_field("unit")
+    if (case.category_id is None or category.is_cached(case)) and (case.unit_id is None or unit.is_cached(case)):
+        return (case.category.name if case.category else "", case.unit.code if case.unit else "")
+    row = Case.objects.filter(pk=case.pk).values_list("category__name", "unit__code").get()
+    return (row[0] or "", row[1] or "")
+
+
 def _text(case: Case, comments: Iterable[str]) -> str:
-    parts = [case.number, case.title, case.description, case.location, case.contact_name]
-    if case.category is not None:
-        parts.append(case.category.name)
-    if case.unit is not None:
-        parts.append(case.unit.code)
+    parts = [case.number, case.title, case.description, case.location, case.contact_name, *_labels(case)]
     parts += list(comments)
     return " ".join(p for p in parts if p)
 
@@ -73,6 +78,13 @@ def document_text(case: Case) -> str:
     return _text(case, comments)
 
 
+def _upsert(docs: list[SearchDocument]) -> None:
+    """Insert or update in one statement (on SQLite the update fires the FTS trigger like any update)."""
+    SearchDocument.objects.bulk_create(
+        docs, update_conflicts=True, unique_fields=["case"], update_fields=["project", "words"]
+    )
+
+
 def document_words(case: Case, comments: Iterable[str] | None = None) -> str:
     text = document_text(case) if comments is None else _text(case, comments)
     return " ".join(segment(text))
@@ -80,16 +92,14 @@ def document_words(case: Case, comments: Iterable[str] | None = None) -> str:
 
 def index_case(case: Case) -> None:
     """(Re)write the case's search document. Called by the services when a case is created or commented."""
-    SearchDocument.objects.update_or_create(
-        case=case, defaults={"project_id": case.project_id, "words": document_words(case)}
-    )
+    _upsert([SearchDocument(case_id=case.pk, project_id=case.project_id, words=document_words(case))])
 
 
 def reindex(batch: int = 1000, cases: Any = None) -> int:
     """Rebuild the search documents of all cases (or of the given queryset), `batch` cases per transaction.
 
     For existing data after a change of what is indexed or of the jieba dictionary. Returns the number of
-    cases indexed. Safe to run while the system is in use (each batch replaces its documents at once).
+    cases indexed. Safe to run while the system is in use (each batch is one insert-or-update statement).
     """
     qs = (cases if cases is not None else Case.objects.all()).select_related("category", "unit").order_by("pk")
     last, total = 0, 0
@@ -106,9 +116,7 @@ def reindex(batch: int = 1000, cases: Any = None) -> int:
             SearchDocument(case_id=c.pk, project_id=c.project_id, words=document_words(c, comments[c.pk]))
             for c in chunk
         ]
-        with transaction.atomic():
-            SearchDocument.objects.filter(case_id__in=ids).delete()
-            SearchDocument.objects.bulk_create(docs)
+        _upsert(docs)
         last, total = ids[-1], total + len(chunk)
     connection = connections[SearchDocument.objects.db]
     if connection.vendor == "sqlite" and cases is None:

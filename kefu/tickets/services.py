@@ -25,7 +25,7 @@ from kefu.org.models import Department, Membership, Project, User
 from kefu.org.roles import Perm, Role
 from kefu.org.scope import access, can
 
-from . import sla
+from . import search, sla
 from .models import Attachment, Case, CaseEvent, CaseLink, CaseSequence, Category, Escalation, IdempotencyKey
 from .states import ILLEGAL, OPEN_STATUSES, PREFIX, TRANSITIONS, Action, Channel, Kind, Priority, Status, WaitReason
 
@@ -297,8 +297,6 @@ def case_create(
         _attach(case, actor, upload, now)
     if case.is_major:
         _escalate_major(case, actor, now)
-    from . import search
-
     search.index_case(case)
     return case
 
@@ -727,8 +725,6 @@ def case_comment(
         notify(
             [case.assignee], kind=Notification.Kind.COMMENT, case=case, title=f"新留言：{case.number}", body=body[:200]
         )
-    from . import search
-
     search.index_case(case)
     return event
 
@@ -862,6 +858,7 @@ def case_split(*, actor: User, case: Case, parts: Sequence[Part], now: dt.dateti
             data={"department": dept.name if dept else "", "assignee": person.display_name if person else ""},
         )
         _announce_dispatch(child, now, "新工作单")
+        search.index_case(child)
         children.append(child)
     if case.status != Status.IN_PROGRESS:
         _transition(

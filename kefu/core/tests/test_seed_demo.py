@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections import Counter
+from datetime import timedelta
 from itertools import pairwise
 
 import pytest
@@ -32,8 +33,12 @@ from kefu.customers.models import (
     Unit,
 )
 from kefu.customers.services import id_card_checksum_ok, validate_contact, validate_id_number
+from kefu.notify.models import Notification
 from kefu.org.models import Membership, Project, User
 from kefu.org.roles import Role
+from kefu.tickets.models import Case, CaseEvent, SearchDocument
+from kefu.tickets.selectors import case_list
+from kefu.tickets.states import OPEN_STATUSES, Status
 
 MODELS = [
     Project,
@@ -48,6 +53,8 @@ MODELS = [
     CustomerNote,
     Asset,
     AssetRecord,
+    Case,
+    CaseEvent,
 ]
 
 
@@ -156,6 +163,46 @@ def test_print_logins_lists_every_account(small):
         assert spec.username in out
 
 
+def assert_timelines_are_consistent(cases):
+    """Each case's timeline starts with 'create' and its status changes chain up to the case's status."""
+    events = {}
+    for e in CaseEvent.objects.filter(case__in=cases).order_by("at", "pk"):
+        events.setdefault(e.case_id, []).append(e)
+    now = timezone.now()
+    for case in cases:
+        timeline = events[case.pk]
+        assert timeline[0].kind == "create" and timeline[0].to_status == Status.NEW, case.number
+        assert timeline[0].at == case.created_at, case.number
+        moves = [e for e in timeline if e.to_status]
+        for before, after in pairwise(moves):
+            assert after.from_status == before.to_status, (case.number, before.kind, after.kind)
+        assert moves[-1].to_status == case.status, case.number
+        assert all(a.at <= b.at for a, b in pairwise(timeline)), case.number
+        assert timeline[-1].at <= now, case.number
+        if case.status in (Status.CLOSED,):
+            assert case.closed_at is not None and case.resolved_at is not None, case.number
+        if case.status in OPEN_STATUSES:
+            assert case.closed_at is None, case.number
+
+
+def test_the_demo_cases_were_made_through_the_services(small):
+    cases = list(Case.objects.select_related("project"))
+    assert {c.project.code for c in cases} == {"YGHY", "GMZX"}
+    numbers = [c.number for c in cases]
+    assert len(numbers) == len(set(numbers))
+    assert_timelines_are_consistent(cases)
+    statuses = Counter(c.status for c in cases)
+    assert statuses[Status.CLOSED] > len(cases) / 2
+    # Every case can be found by its words, within the asker's scope.
+    assert SearchDocument.objects.count() == len(cases)
+    agent = User.objects.get(username="kefu1")
+    leak = Case.objects.filter(project__code="YGHY", title__contains="漏水").first()
+    if leak is not None:
+        assert case_list(user=agent, q="漏水").filter(pk=leak.pk).exists()
+    assert not case_list(user=agent, q="漏水").filter(project__code="GMZX").exists()
+    assert not Notification.objects.filter(created_at__gt=timezone.now()).exists()
+
+
 def test_the_full_data_set_has_the_promised_size(db):
     out = seed()
     assert "演示数据已生成" in out
@@ -168,3 +215,29 @@ def test_the_full_data_set_has_the_promised_size(db):
     assert Membership.objects.filter(role=Role.STEWARD, project__code="YGHY").count() == 8
     assert 18 <= KeyCustomer.objects.count() <= 30
     assert Customer.objects.filter(tags__name="老人独居").exists()
+    # Four months of cases, made through the services.
+    yg_cases = Case.objects.filter(project__code="YGHY")
+    assert 1300 <= yg_cases.count() <= 1600
+    assert 250 <= Case.objects.filter(project__code="GMZX").count() <= 350
+    cases = list(Case.objects.all())
+    assert len({c.number for c in cases}) == len(cases)
+    assert_timelines_are_consistent(cases)
+    now = timezone.now()
+    assert min(c.created_at for c in cases) >= now - timedelta(days=121)
+    statuses = Counter(c.status for c in cases)
+    assert statuses[Status.CLOSED] / len(cases) > 0.7
+    for status in (Status.NEW, Status.DISPATCHED, Status.ACCEPTED, Status.IN_PROGRESS, Status.RESOLVED):
+        assert statuses[status] > 0, status
+    assert statuses[Status.WAITING] + CaseEvent.objects.filter(kind="hold").count() > 0
+    open_cases = yg_cases.filter(status__in=OPEN_STATUSES)
+    assert open_cases.filter(resolution_due__lt=now).exists()  # some overdue
+    assert yg_cases.filter(in_pool=True, status=Status.DISPATCHED).exists()  # some in the grab pool
+    consultations = yg_cases.filter(kind="consultation", parent__isnull=True)
+    at_once = consultations.filter(first_contact_resolution=True).count() / consultations.count()
+    assert 0.15 <= at_once <= 0.35
+    channels = Counter(c.channel for c in cases)
+    assert channels.most_common(1)[0][0] == "phone" and {"wechat", "walk_in", "portal", "patrol"} <= set(channels)
+    kinds = set(CaseEvent.objects.values_list("kind", flat=True))
+    assert {"dispatch", "grab", "accept", "reject", "transfer", "hold", "resume", "resolve", "close"} <= kinds
+    assert {"reopen", "split", "comment", "solve_at_once"} <= kinds
+    assert Case.objects.filter(parent__isnull=False).exists()

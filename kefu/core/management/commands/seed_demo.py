@@ -5,7 +5,8 @@ shops), 国贸中心大厦 (an office tower, floors as zones, ~150 offices let t
 400 热线呼叫中心 (a call centre without property); head-office departments; a login for every
 role (one password, printed by --print-logins); customers with contacts, ID numbers with a valid
 check digit, occupancy history, credit grades with their history, tags, key customers, notes,
-and equipment archives with their records.
+and equipment archives with their records; then four months of service-desk cases in 阳光花园 and
+国贸中心大厦, made through the case services with historical times (kefu/tickets/demo.py).
 
 The data is the same on every run (fixed random seed; dates are relative to today). The big tables
 are written with bulk_create in one transaction, bypassing the audit log: this is seed data, not
@@ -53,6 +54,8 @@ from kefu.customers.models import (
 )
 from kefu.org.models import Department, Membership, Project, User, Zone
 from kefu.org.roles import Role
+from kefu.tickets.demo import build_demo_cases
+from kefu.tickets.models import Case, CaseEvent
 
 DEMO_PASSWORD = "kefu2026!"
 SEED = 20261122
@@ -159,6 +162,10 @@ def roster(size: Size) -> list[StaffSpec]:
         StaffSpec("weixiu2", "杨国庆", Role.FIELD_STAFF, YG, "GC-SD"),
         StaffSpec("weixiu3", "林建华", Role.FIELD_STAFF, YG, "GC-TJ"),
         StaffSpec("weixiu4", "高鹏", Role.FIELD_STAFF, YG, "GC-ZN"),
+        StaffSpec("zhixu1", "张建军", Role.FIELD_STAFF, YG, "ZX"),
+        StaffSpec("zhixu2", "李海涛", Role.FIELD_STAFF, YG, "ZX"),
+        StaffSpec("baojie1", "王秀兰", Role.FIELD_STAFF, YG, "HJ"),
+        StaffSpec("baojie2", "刘桂芳", Role.FIELD_STAFF, YG, "HJ"),
         StaffSpec("zhijian", "徐慧", Role.QC_REVIEWER, YG, "KF"),
         StaffSpec("ziliao", "郭佳怡", Role.ARCHIVIST, YG, "KF"),
         # 国贸中心大厦
@@ -175,6 +182,8 @@ def roster(size: Size) -> list[StaffSpec]:
         StaffSpec("gmweixiu2", "袁立军", Role.FIELD_STAFF, GM, "GC-SD"),
         StaffSpec("gmweixiu3", "潘建平", Role.FIELD_STAFF, GM, "GC-TJ"),
         StaffSpec("gmweixiu4", "蒋伟", Role.FIELD_STAFF, GM, "GC-ZN"),
+        StaffSpec("gmzhixu1", "陈志刚", Role.FIELD_STAFF, GM, "ZX"),
+        StaffSpec("gmbaojie1", "赵春梅", Role.FIELD_STAFF, GM, "HJ"),
         StaffSpec("gmzhijian", "蔡雅琴", Role.QC_REVIEWER, GM, "KF"),
         StaffSpec("gmziliao", "余梦", Role.ARCHIVIST, GM, "KF"),
         # 400 热线呼叫中心
@@ -624,6 +633,8 @@ class Command(BaseCommand):
             ("备注", CustomerNote),
             ("设备", Asset),
             ("设备记录", AssetRecord),
+            ("工单", Case),
+            ("工单记录", CaseEvent),
         ]
         parts = "，".join(f"{label} {model._default_manager.count()}" for label, model in counts)
         return f"演示数据已生成（{seconds:.1f} 秒）：{parts}。"
@@ -698,6 +709,7 @@ class Seeder:
         self.organisation()
         self.residential()
         self.office_tower()
+        build_demo_cases(small=self.size == SMALL)
 
     # organisation -------------------------------------------------------------------------------
 
