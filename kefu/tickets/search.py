@@ -162,3 +162,8 @@ def filter_cases(qs: Any, query: str) -> Any:
     if ids is None:
         return qs.none()
     return qs.filter(pk__in=ids)
+
+
+def warm_up() -> None:
+    """Load the segmentation dictionary now (web processes call this at start)."""
+    jieba.initialize()
