@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -278,7 +279,7 @@ def _parse_date(raw: Any, text: str) -> dt.date | None:
 # Kinds ------------------------------------------------------------------------------------------
 
 
-class Importer:
+class Importer(ABC):
     """One kind of import. Subclasses name their columns, check rows against the project's
     existing data (preloaded once), and write rows through the services."""
 
@@ -300,14 +301,16 @@ class Importer:
     def count(self, label: str) -> None:
         self.created[label] = self.created.get(label, 0) + 1
 
-    def preload(self) -> None:
+    def preload(self) -> None:  # noqa: B027 (a hook: most importers need no preloading of their own)
         """Load what the checks need from the database, once."""
 
+    @abstractmethod
     def check(self, row: Row) -> None:
-        raise NotImplementedError
+        """Validate one row against the file and the preloaded data; report problems with error()."""
 
+    @abstractmethod
     def write(self, row: Row) -> None:
-        raise NotImplementedError
+        """Write one valid row through the services."""
 
     def write_order(self, rows: list[Row]) -> list[Row]:
         return rows
