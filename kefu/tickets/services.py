@@ -93,6 +93,27 @@ def _require_handler(actor: User, case: Case) -> None:
     raise Forbidden(MSG_NOT_ASSIGNEE)
 
 
+def _is_participant(actor: User, case: Case) -> bool:
+    """Sees the case on the desk, or works on it (assignee, or a member of its department)."""
+    return (
+        _may(actor, Perm.VIEW_CASES, case)
+        or case.assignee_id == actor.pk
+        or _is_department_member(actor, case.department_id)
+    )
+
+
+def _require_participant(actor: User, case: Case) -> None:
+    if not _is_participant(actor, case):
+        raise Forbidden(MSG_FORBIDDEN)
+
+
+def _required_reason(reason: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed(MSG_REASON, fields={"reason": [MSG_REASON]})
+    return reason
+
+
 def _is_department_member(user: User, department_id: int | None) -> bool:
     if department_id is None:
         return False
@@ -515,9 +536,7 @@ def case_reject(*, actor: User, case: Case, reason: str, now: dt.datetime | None
     case = _lock(case)
     _check_transition(case, Action.REJECT)
     _require_handler(actor, case)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(MSG_REASON, fields={"reason": [MSG_REASON]})
+    reason = _required_reason(reason)
     previous = case.assignee
     case = _transition(
         case,
@@ -567,9 +586,7 @@ def case_transfer(
     case = _lock(case)
     _check_transition(case, Action.TRANSFER)
     _require_handler(actor, case)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(MSG_REASON, fields={"reason": [MSG_REASON]})
+    reason = _required_reason(reason)
     _check_required_by(required_by, now)
     dept, person, pool = _resolve_target(case, mode, department, assignee)
     previous = case.assignee
@@ -668,9 +685,7 @@ def case_reopen(*, actor: User | None, case: Case, reason: str, now: dt.datetime
     _check_transition(case, Action.REOPEN)
     if actor is not None:
         _require(actor, Perm.DISPATCH_CASE, case)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(MSG_REASON, fields={"reason": [MSG_REASON]})
+    reason = _required_reason(reason)
     target = Status.IN_PROGRESS if case.assignee_id else Status.NEW
     case = _transition(case, Action.REOPEN, actor, now, to=target, body=reason, resolved_at=None, closed_at=None)
     if case.assignee is not None:
@@ -690,9 +705,7 @@ def case_cancel(*, actor: User, case: Case, reason: str, now: dt.datetime | None
     case = _lock(case)
     _check_transition(case, Action.CANCEL)
     _require(actor, Perm.DISPATCH_CASE, case)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed(MSG_REASON, fields={"reason": [MSG_REASON]})
+    reason = _required_reason(reason)
     case = _transition(case, Action.CANCEL, actor, now, body=reason, assignee=None, in_pool=False)
     _after_child_done(case, now)
     return case
@@ -708,12 +721,7 @@ def case_comment(
     """A note on the timeline: internal (staff only) or public (the customer sees it; counts as a reply)."""
     now = _now(now)
     case = _lock(case)
-    if not (
-        _may(actor, Perm.VIEW_CASES, case)
-        or case.assignee_id == actor.pk
-        or _is_department_member(actor, case.department_id)
-    ):
-        raise Forbidden(MSG_FORBIDDEN)
+    _require_participant(actor, case)
     body = (body or "").strip()
     if not body:
         raise ValidationFailed(MSG_EMPTY_COMMENT, fields={"body": [MSG_EMPTY_COMMENT]})
@@ -774,12 +782,7 @@ def attachment_add(
 ) -> Attachment:
     now = _now(now)
     case = _lock(case)
-    if not (
-        _may(actor, Perm.VIEW_CASES, case)
-        or case.assignee_id == actor.pk
-        or _is_department_member(actor, case.department_id)
-    ):
-        raise Forbidden(MSG_FORBIDDEN)
+    _require_participant(actor, case)
     return _attach(case, actor, upload, now, public)
 
 
@@ -1043,9 +1046,7 @@ def allowed_actions(actor: User, case: Case) -> list[str]:
         Action.RESOLVE: handles_assigned,
     }
     out: list[str] = [a for a in allowed_from(case.status) if rules.get(a, False)]
-    if case.status not in (Status.CANCELLED,) and (
-        _may(actor, Perm.VIEW_CASES, case) or is_assignee or _is_department_member(actor, case.department_id)
-    ):
+    if case.status != Status.CANCELLED and _is_participant(actor, case):
         out.append("comment")
     if case.status in OPEN_STATUSES and dispatcher:
         out.append("merge")
