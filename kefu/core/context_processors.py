@@ -2,6 +2,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from kefu.notify.selectors import unread_count
 from kefu.org.roles import Perm
 from kefu.org.scope import can, memberships, visible_projects
 
@@ -16,12 +17,5 @@ def kefu(request: HttpRequest) -> dict[str, Any]:
         "kefu_projects": list(visible_projects(user)),
         "kefu_roles": sorted({m.get_role_display() for m in ms}),
         "kefu_can": {p.value: can(user, p) for p in Perm},
-        "kefu_unread": _unread(user),
+        "kefu_unread": unread_count(user=user),
     }
-
-
-def _unread(user: Any) -> int:
-    """The badge on 我的消息: one indexed count (recipient, read_at)."""
-    from kefu.notify.models import Notification
-
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

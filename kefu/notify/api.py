@@ -14,7 +14,7 @@ from rest_framework.routers import BaseRouter
 from kefu.core.api import BigCursorPagination
 from kefu.core.types import api_user
 
-from . import services
+from . import selectors, services
 from .models import Notification
 
 
@@ -52,10 +52,8 @@ class NotificationViewSet(viewsets.GenericViewSet):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        qs = Notification.objects.filter(recipient=api_user(self.request)).select_related("case")
-        if self.request.query_params.get("unread") in ("1", "true"):
-            qs = qs.filter(read_at__isnull=True)
-        return qs
+        unread_only = self.request.query_params.get("unread") in ("1", "true")
+        return selectors.inbox(user=api_user(self.request), unread_only=unread_only)
 
     @extend_schema(parameters=[OpenApiParameter("unread", bool, description="仅未读")])
     def list(self, request: Request) -> Response:
@@ -72,7 +70,7 @@ class NotificationViewSet(viewsets.GenericViewSet):
         user = api_user(request)
         ids = None if s.validated_data["all"] else s.validated_data["ids"]
         marked = services.mark_read(user=user, ids=ids)
-        unread = Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+        unread = selectors.unread_count(user=user)
         return Response({"marked": marked, "unread": unread})
 
 

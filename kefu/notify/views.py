@@ -12,16 +12,13 @@ from django.views.decorators.http import require_POST
 from kefu.core.shortcuts import paginate
 from kefu.core.types import AuthedRequest
 
-from . import services
-from .models import Notification
+from . import selectors, services
 
 
 def inbox(request: AuthedRequest) -> HttpResponse:
     """One's own notifications only: the recipient is the scope."""
     unread_only = request.GET.get("unread") == "1"
-    qs = Notification.objects.filter(recipient=request.user).select_related("case")
-    if unread_only:
-        qs = qs.filter(read_at__isnull=True)
+    qs = selectors.inbox(user=request.user, unread_only=unread_only)
     return render(
         request,
         "notify/inbox.html",
@@ -44,7 +41,7 @@ def mark_read(request: AuthedRequest) -> HttpResponse:
 @require_POST
 def open_notification(request: AuthedRequest, pk: int) -> HttpResponse:
     """Mark one as read and go to what it is about."""
-    n = Notification.objects.filter(recipient=request.user, pk=pk).first()
+    n = selectors.inbox(user=request.user).filter(pk=pk).first()
     if n is None:
         return redirect("notify:inbox")
     services.mark_read(user=request.user, ids=[n.pk])
