@@ -47,7 +47,8 @@ def world(db):
 @pytest.fixture(autouse=True)
 def _migration_data_after_flush(request):
     """Transactional tests end with a flush that also removes what data migrations wrote (default
-    categories, SLA policies, the holiday calendar). Put it back before each transactional test."""
+    categories, SLA policies, the holiday calendar, visit policies and scripts). Put it back before each
+    transactional test."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
         return
@@ -63,6 +64,10 @@ def _migration_data_after_flush(request):
         from kefu.tickets import calendar
 
         calendar.clear_cache()
+    from kefu.visits.models import VisitPolicy
+
+    if not VisitPolicy.objects.exists():
+        importlib.import_module("kefu.visits.migrations.0002_defaults").seed(apps)
 
 
 def pytest_configure(config):

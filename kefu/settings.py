@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "kefu.customers",
     "kefu.tickets",
     "kefu.notify",
+    "kefu.visits",
+    "kefu.surveys",
 ]
 
 MIDDLEWARE = [

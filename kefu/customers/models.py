@@ -146,6 +146,15 @@ class Customer(models.Model):
     id_number = models.CharField(_("证件号码"), max_length=40, blank=True)
     birthday = models.DateField(_("生日"), null=True, blank=True)
     credit_grade = models.CharField(_("信用等级"), max_length=1, choices=CreditGrade.choices, default=CreditGrade.B)
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="customer_archives",
+        verbose_name=_("微物业账号"),
+        help_text=_("核实入住后关联的客户登录账号"),
+    )
     tags = models.ManyToManyField(Tag, blank=True, related_name="customers", verbose_name=_("标签"))
     remark = models.TextField(_("备注"), blank=True)
     is_active = models.BooleanField(_("有效"), default=True)

@@ -22,6 +22,7 @@ class Notification(models.Model):
         REOPENED = "reopened", _("重新打开")
         COMMENT = "comment", _("新留言")
         RESOLVED = "resolved", _("已办结")
+        VISIT = "visit", _("回访")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")

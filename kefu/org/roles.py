@@ -40,6 +40,11 @@ class Perm(StrEnum):
     DISPATCH_CASE = "dispatch_case"  # dispatch, transfer, cancel, close, merge, bulk assign
     HANDLE_CASE = "handle_case"  # accept, start, hold, resolve the cases assigned to one (or grab from a pool)
     MANAGE_DESK = "manage_desk"  # categories, SLA policies, the working-day calendar
+    # Return visits and surveys
+    VISIT = "visit"  # make return visits and survey calls (steward: in the zone)
+    MANAGE_VISITS = "manage_visits"  # visit policies, scripts, plans, survey campaigns, reassigning visits
+    SIGN_OFF_VISITS = "sign_off_visits"  # the supervisor's sign-off of completed visits
+    VIEW_REPORTS = "view_reports"  # the analysis and report pages
 
 
 _ALL = set(Perm)
@@ -60,6 +65,10 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.GRADE_CREDIT,
             Perm.MANAGE_KEY_CUSTOMERS,
             Perm.VIEW_ORG,
+            Perm.VISIT,
+            Perm.MANAGE_VISITS,
+            Perm.SIGN_OFF_VISITS,
+            Perm.VIEW_REPORTS,
         }
     ),
     Role.AGENT: frozenset(
@@ -72,6 +81,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.CREATE_CASE,
             Perm.DISPATCH_CASE,
             Perm.HANDLE_CASE,
+            Perm.VISIT,
         }
     ),
     Role.COMPLAINT_OFFICER: frozenset(
@@ -83,6 +93,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.CREATE_CASE,
             Perm.DISPATCH_CASE,
             Perm.HANDLE_CASE,
+            Perm.VISIT,
         }
     ),
     # Stewards see and maintain the households of their own zones only (see scope.py).
@@ -95,12 +106,13 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_CASES,
             Perm.CREATE_CASE,
             Perm.HANDLE_CASE,
+            Perm.VISIT,
         }
     ),
     # Field staff see only the cases dispatched to them or to their department's grab pool
     # (tickets.selectors), not the project's whole desk.
     Role.FIELD_STAFF: frozenset({Perm.VIEW_ORG, Perm.HANDLE_CASE}),
-    Role.QC_REVIEWER: frozenset({Perm.VIEW_ARCHIVES, Perm.VIEW_ORG, Perm.VIEW_CASES}),
+    Role.QC_REVIEWER: frozenset({Perm.VIEW_ARCHIVES, Perm.VIEW_ORG, Perm.VIEW_CASES, Perm.VIEW_REPORTS}),
     Role.ARCHIVIST: frozenset(
         {
             Perm.VIEW_ARCHIVES,

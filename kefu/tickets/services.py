@@ -201,6 +201,14 @@ def _transition(
         public=action in PUBLIC_ACTIONS,
         data=data,
     )
+    if new_status == Status.RESOLVED:
+        from kefu.visits import services as visits
+
+        visits.on_case_resolved(case, now)
+    elif action == Action.REOPEN:
+        from kefu.visits import services as visits
+
+        visits.on_case_reopened(case, now)
     return case
 
 
@@ -685,7 +693,10 @@ def case_reopen(*, actor: User | None, case: Case, reason: str, now: dt.datetime
     _check_transition(case, Action.REOPEN)
     if actor is not None:
         _require(actor, Perm.DISPATCH_CASE, case)
-    reason = _required_reason(reason)
+    return _reopen(case, actor, now, _required_reason(reason))
+
+
+def _reopen(case: Case, actor: User | None, now: dt.datetime, reason: str) -> Case:
     target = Status.IN_PROGRESS if case.assignee_id else Status.NEW
     case = _transition(case, Action.REOPEN, actor, now, to=target, body=reason, resolved_at=None, closed_at=None)
     if case.assignee is not None:
@@ -697,6 +708,63 @@ def case_reopen(*, actor: User | None, case: Case, reason: str, now: dt.datetime
             body=reason,
         )
     return case
+
+
+# The return visit's side (kefu.visits checks who may visit; these run inside its transaction) -----------
+
+
+def close_by_system(case: Case, now: dt.datetime, note: str) -> Case:
+    """A resolved case that needs no return visit closes at once (recorded without an actor)."""
+    case = _lock(case)
+    if case.status != Status.RESOLVED:
+        return case
+    return _transition(case, Action.CLOSE, None, now, body=note, closed_at=now)
+
+
+def close_after_visit(case: Case, actor: User, now: dt.datetime, note: str) -> Case:
+    """The return visit found the customer content (or could not reach them): close out (消项)."""
+    case = _lock(case)
+    if case.status != Status.RESOLVED:
+        return case  # closed by the desk meanwhile, or already back in rework
+    return _transition(case, Action.CLOSE, actor, now, body=note, closed_at=now)
+
+
+def rework_after_visit(case: Case, actor: User, now: dt.datetime, reason: str) -> Case:
+    """An unhappy customer means the case is not done: back for rework, escalated to the supervisors
+    (and for a complaint, the complaint officer)."""
+    case = _lock(case)
+    if case.status not in TRANSITIONS[Action.REOPEN][0]:
+        return case
+    case = _reopen(case, actor, now, reason)
+    level = max(case.escalation_level, 1)
+    Case.objects.filter(pk=case.pk).update(escalation_level=level)
+    case.escalation_level = level
+    targets = project_staff(case.project_id, Role.SUPERVISOR)
+    if case.kind == Kind.COMPLAINT:
+        targets += project_staff(case.project_id, Role.COMPLAINT_OFFICER)
+    _event(
+        case,
+        "escalate",
+        actor,
+        now,
+        body=f"回访不满意，退回重新处理并上报：{reason}",
+        data={"target": "visit", "level": level, "to": [u.display_name for u in targets]},
+    )
+    notify(
+        targets,
+        kind=Notification.Kind.ESCALATION,
+        case=case,
+        title=f"回访不满意，已退回重新处理：{case.number} {case.title}",
+        body=reason,
+    )
+    return case
+
+
+def timeline_note(
+    case: Case, kind: str, actor: User | None, now: dt.datetime, *, body: str, public: bool, data: dict[str, Any]
+) -> CaseEvent:
+    """A timeline line written on behalf of another part (return visits, customer ratings)."""
+    return _event(case, kind, actor, now, body=body, public=public, data=data)
 
 
 @transaction.atomic

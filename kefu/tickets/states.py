@@ -43,6 +43,7 @@ class Channel(models.TextChoices):
     PORTAL = "portal", _("微物业")
     PATROL = "patrol", _("巡查")
     DEVICE = "device", _("设备报警")
+    VISIT = "visit", _("回访走访")
     API = "api", _("系统接口")
 
 
