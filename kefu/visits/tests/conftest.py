@@ -59,9 +59,6 @@ def fill_zone(zone, buildings: dict[str, int], *, vacant_per_building: int = 0) 
         ]
     )
     Contact.objects.bulk_create(
-        [
-            Contact(customer=c, kind=Contact.Kind.MOBILE, value=f"139{c.pk:08d}", is_primary=True)
-            for c in customers
-        ]
+        [Contact(customer=c, kind=Contact.Kind.MOBILE, value=f"139{c.pk:08d}", is_primary=True) for c in customers]
     )
     return occupied

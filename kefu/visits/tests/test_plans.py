@@ -26,7 +26,8 @@ BUILDINGS = {"10": 160, "11": 120, "12": 80, "13": 40}  # 400 households
 
 def plan(world, quarter, **kw):
     start, end = Q[quarter]
-    return services.plan_create(actor=world.mia, zone=world.a1, period_start=start, period_end=end, seed=kw.pop("seed", 7 + quarter), **kw)  # fmt: skip
+    seed = kw.pop("seed", 7 + quarter)
+    return services.plan_create(actor=world.mia, zone=world.a1, period_start=start, period_end=end, seed=seed, **kw)
 
 
 def units_of(p):
@@ -121,7 +122,9 @@ def test_plans_are_checked_and_limited_to_managers_of_the_project(world):
         )
     assert set(e.value.fields) == {"period_end", "share_percent"}
     with pytest.raises(ValidationFailed):
-        services.plan_create(actor=world.mia, zone=world.a2, period_start=Q[1][0], period_end=Q[1][1], steward=world.stella)
+        services.plan_create(
+            actor=world.mia, zone=world.a2, period_start=Q[1][0], period_end=Q[1][1], steward=world.stella
+        )
     for outsider in (world.stella, world.alice, world.mike):
         with pytest.raises(Forbidden):
             services.plan_create(actor=outsider, zone=world.a1, period_start=Q[2][0], period_end=Q[2][1])

@@ -314,7 +314,12 @@ def test_the_script_fills_in_the_customer_and_the_case(desk, resolved):
 def test_a_script_with_an_unknown_placeholder_is_refused(desk):
     with pytest.raises(ValidationFailed) as e:
         services.script_save(
-            actor=desk.w.mia, project=desk.w.a, purpose="case", kind="", name="新话术", body="您好{客户称呼}，{业主生日}快乐"
+            actor=desk.w.mia,
+            project=desk.w.a,
+            purpose="case",
+            kind="",
+            name="新话术",
+            body="您好{客户称呼}，{业主生日}快乐",
         )
     assert "{业主生日}" in e.value.fields["body"][0]
     s = services.script_save(
