@@ -25,11 +25,10 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
-    wb = Workbook(write_only=False)
-    ws = wb.active
-    assert ws is not None
-    ws.title = title[:31]
+Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]  # title, headers, rows
+
+
+def _fill(ws: Any, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     ws.append(list(headers))
     for c in ws[1]:
         c.font = Font(bold=True)
@@ -39,20 +38,42 @@ def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[A
         values = [_cell(v) for v in row]
         ws.append(values)
         for i, v in enumerate(values):
-            if v is not None:
+            if v is not None and i < len(widths):
                 widths[i] = min(60, max(widths[i], len(str(v)) + 2))
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "A2"
+
+
+def workbook_sheets_bytes(sheets: Sequence[Sheet]) -> bytes:
+    """A workbook with one sheet per (title, headers, rows), in order."""
+    wb = Workbook(write_only=False)
+    first = wb.active
+    assert first is not None
+    for i, (title, headers, rows) in enumerate(sheets):
+        ws = first if i == 0 else wb.create_sheet()
+        ws.title = title[:31]
+        _fill(ws, headers, rows)
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def xlsx_response(filename: str, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
-    data = workbook_bytes(title, headers, rows)
+def workbook_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    return workbook_sheets_bytes([(title, headers, rows)])
+
+
+def _download(filename: str, data: bytes) -> HttpResponse:
     response = HttpResponse(data, content_type=XLSX_MIME)
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     name = f"{filename}-{stamp}.xlsx"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
+
+
+def xlsx_sheets_response(filename: str, sheets: Sequence[Sheet]) -> HttpResponse:
+    return _download(filename, workbook_sheets_bytes(sheets))
+
+
+def xlsx_response(filename: str, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> HttpResponse:
+    return _download(filename, workbook_bytes(title, headers, rows))

@@ -1,8 +1,8 @@
 """The scheduler: `manage.py run_scheduler` sweeps the SLA deadlines every minute.
 
 A plain loop that polls the database (no broker, no beat): each round calls
-kefu.tickets.escalation.sweep(), then sleeps --interval seconds (less when the sweep hit its limit and
-more work is waiting). SIGTERM or SIGINT stops it between rounds, or at once while it sleeps. Several
+kefu.tickets.escalation.sweep() and kefu.visits.services.remind() (calls due, overdue return visits),
+then sleeps --interval seconds (less when the sweep hit its limit and more work is waiting). SIGTERM or SIGINT stops it between rounds, or at once while it sleeps. Several
 schedulers may run at once (PostgreSQL row locks with SKIP LOCKED; Escalation rows are unique), and a
 restart repeats nothing.
 
@@ -23,6 +23,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
 from kefu.tickets import escalation
+from kefu.visits import services as visit_services
 
 
 class Command(BaseCommand):
@@ -64,6 +65,9 @@ class Command(BaseCommand):
     def _round(self, limit: int) -> escalation.SweepResult | None:
         try:
             result = escalation.sweep(limit=limit)
+            reminded = visit_services.remind(limit=limit)
+            if reminded and self.verbosity >= 1:
+                self.stdout.write(f"scheduler: {reminded} visit reminders")
         except Exception as exc:  # the loop survives a failed round (e.g. the database restarting)
             self.stderr.write(f"scheduler: sweep failed: {exc!r}")
             close_old_connections()
