@@ -2,8 +2,9 @@
 
 A plain loop that polls the database (no broker, no beat): each round calls
 kefu.tickets.escalation.sweep() and kefu.visits.services.remind() (calls due, overdue return visits),
-then sleeps --interval seconds (less when the sweep hit its limit and more work is waiting). SIGTERM or SIGINT stops it between rounds, or at once while it sleeps. Several
-schedulers may run at once (PostgreSQL row locks with SKIP LOCKED; Escalation rows are unique), and a
+then sleeps --interval seconds (less when the sweep hit its limit and more work is waiting). SIGTERM or
+SIGINT stops it between rounds, or at once while it sleeps. Several schedulers may run at once
+(PostgreSQL row locks with SKIP LOCKED; Escalation rows and notification dedupe keys are unique), and a
 restart repeats nothing.
 
     run_scheduler                 loop forever (bin/run starts it beside the web server and db_worker)
