@@ -47,7 +47,7 @@ def world(db):
 @pytest.fixture(autouse=True)
 def _migration_data_after_flush(request):
     """Transactional tests end with a flush that also removes what data migrations wrote (default
-    categories, SLA policies, the holiday calendar, visit policies and scripts). Put it back before each
+    categories, SLA policies, the holiday calendar, visit policies and scripts, QC defaults). Put it back before each
     transactional test."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
@@ -68,6 +68,10 @@ def _migration_data_after_flush(request):
 
     if not VisitPolicy.objects.exists():
         importlib.import_module("kefu.visits.migrations.0002_defaults").seed(apps)
+    from kefu.quality.models import ErrorPoint
+
+    if not ErrorPoint.objects.exists():
+        importlib.import_module("kefu.quality.migrations.0002_defaults").seed(apps)
 
 
 def pytest_configure(config):

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kefu.notify",
     "kefu.visits",
     "kefu.surveys",
+    "kefu.quality",
 ]
 
 MIDDLEWARE = [

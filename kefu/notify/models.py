@@ -23,6 +23,8 @@ class Notification(models.Model):
         COMMENT = "comment", _("新留言")
         RESOLVED = "resolved", _("已办结")
         VISIT = "visit", _("回访")
+        QC = "qc", _("质检")
+        STUCK = "stuck", _("滞留提醒")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")

@@ -45,6 +45,10 @@ class Perm(StrEnum):
     MANAGE_VISITS = "manage_visits"  # visit policies, scripts, plans, survey campaigns, reassigning visits
     SIGN_OFF_VISITS = "sign_off_visits"  # the supervisor's sign-off of completed visits
     VIEW_REPORTS = "view_reports"  # the analysis and report pages
+    # Quality control
+    QC_REVIEW = "qc_review"  # review (复核) and sampling checks on the QC sheet
+    MANAGE_QC = "manage_qc"  # error points, review rules, sampling plans, thresholds, scorecard weights
+    SIGN_OFF_DAY = "sign_off_day"  # sign the daily reconciliation (日结) off
 
 
 _ALL = set(Perm)
@@ -69,6 +73,8 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.MANAGE_VISITS,
             Perm.SIGN_OFF_VISITS,
             Perm.VIEW_REPORTS,
+            Perm.QC_REVIEW,
+            Perm.SIGN_OFF_DAY,
         }
     ),
     Role.AGENT: frozenset(
@@ -112,7 +118,7 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     # Field staff see only the cases dispatched to them or to their department's grab pool
     # (tickets.selectors), not the project's whole desk.
     Role.FIELD_STAFF: frozenset({Perm.VIEW_ORG, Perm.HANDLE_CASE}),
-    Role.QC_REVIEWER: frozenset({Perm.VIEW_ARCHIVES, Perm.VIEW_ORG, Perm.VIEW_CASES, Perm.VIEW_REPORTS}),
+    Role.QC_REVIEWER: frozenset({Perm.VIEW_ARCHIVES, Perm.VIEW_ORG, Perm.VIEW_CASES, Perm.VIEW_REPORTS, Perm.QC_REVIEW}),
     Role.ARCHIVIST: frozenset(
         {
             Perm.VIEW_ARCHIVES,

@@ -158,6 +158,7 @@ class Case(models.Model):
     priority = models.CharField(_("优先级"), max_length=10, choices=Priority.choices, default=Priority.NORMAL)
     is_major = models.BooleanField(_("重大投诉"), default=False)
     status = models.CharField(_("状态"), max_length=20, choices=Status.choices, default=Status.NEW)
+    status_since = models.DateTimeField(_("进入当前状态时间"), null=True, blank=True)
     wait_reason = models.CharField(_("挂起原因"), max_length=20, choices=WaitReason.choices, blank=True)
 
     customer = models.ForeignKey(
@@ -230,6 +231,7 @@ class Case(models.Model):
             models.Index(fields=["status", "first_reply_due"]),
             models.Index(fields=["status", "warn_at"]),
             models.Index(fields=["customer", "created_at"]),
+            models.Index(fields=["status", "status_since"]),
         ]
         verbose_name = _("工单")
         verbose_name_plural = _("工单")

@@ -24,6 +24,7 @@ from kefu.notify.services import notify
 from kefu.org.models import Department, Membership, Project, User
 from kefu.org.roles import Perm, Role
 from kefu.org.scope import access, can
+from kefu.quality import cycle
 
 from . import search, sla
 from .models import Attachment, Case, CaseEvent, CaseLink, CaseSequence, Category, Escalation, IdempotencyKey
@@ -141,7 +142,7 @@ def _event(
     public: bool = False,
     data: dict[str, Any] | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         kind=kind,
         actor=actor,
@@ -152,6 +153,8 @@ def _event(
         is_public=public,
         data=data or {},
     )
+    cycle.on_event(event, case)
+    return event
 
 
 def _check_transition(case: Case, action: Action) -> None:
@@ -185,12 +188,13 @@ def _transition(
     if new_status == Status.WAITING:
         sla.pause(case, now)
     case.status = new_status
+    case.status_since = now
     for k, v in fields.items():
         setattr(case, k, v)
     case.version = F("version") + 1
     case.save()
     case.refresh_from_db(fields=["version"])
-    _event(
+    event = _event(
         case,
         action.value,
         actor,
@@ -201,6 +205,10 @@ def _transition(
         public=action in PUBLIC_ACTIONS,
         data=data,
     )
+    if action in (Action.CLOSE, Action.SOLVE_AT_ONCE):
+        from kefu.quality import services as quality
+
+        quality.on_closure(case, event, now)
     if new_status == Status.RESOLVED:
         from kefu.visits import services as visits
 
@@ -309,6 +317,7 @@ def case_create(
         preferred_time=preferred_time,
         created_by=actor,
         created_at=now,
+        status_since=now,
     )
     sla.apply(case, now)
     case.save()
@@ -797,6 +806,11 @@ def case_comment(
     if is_public and case.first_replied_at is None:
         case.first_replied_at = now
         case.save(update_fields=["first_replied_at", "updated_at"])
+        cycle.on_first_reply(event, case)
+    if is_public and actor.kind == User.Kind.STAFF:
+        from kefu.quality import services as quality
+
+        quality.on_reply(case, event, now)
     if case.assignee_id and case.assignee_id != actor.pk:
         notify(
             [case.assignee], kind=Notification.Kind.COMMENT, case=case, title=f"新留言：{case.number}", body=body[:200]
