@@ -438,3 +438,19 @@ class ScorecardWeights(models.Model):
 
     def get_additional_data(self) -> dict[str, Any]:
         return {"project_id": self.project_id}
+
+
+class DailyJob(models.Model):
+    """Marks a once-a-day job as done for a day (the nightly reconciliation, the stuck-item digest), so a
+    restarted or second scheduler does not run it again."""
+
+    name = models.CharField(max_length=50)
+    day = models.DateField()
+    done_at = models.DateTimeField()
+    result = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["name", "day"], name="daily_job_once")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.day}"

@@ -14,7 +14,6 @@ from kefu.quality import reconcile, scorecard, selectors, services
 from kefu.quality.models import Check, ErrorPoint, Reconciliation, ReviewPolicy, SamplingPlan, Stage, StageTime
 from kefu.tickets import services as ts
 from kefu.tickets.models import Case
-from kefu.tickets.tests.conftest import desk, new_case  # noqa: F401
 from kefu.visits import services as vs
 from kefu.visits.models import ReturnVisit
 
@@ -23,7 +22,7 @@ DAY = dt.date(2026, 11, 2)
 M = dt.timedelta(minutes=1)
 
 
-def run_case(desk, new_case, start, dispatch_after, accept_after, resolve_after, **kw):  # noqa: F811
+def run_case(desk, new_case, start, dispatch_after, accept_after, resolve_after, **kw):
     case = new_case(now=start, **kw)
     t1 = start + dispatch_after
     case = ts.case_dispatch(actor=desk.w.alice, case=case, assignee=desk.fred, now=t1)
@@ -36,7 +35,7 @@ def point(code):
     return ErrorPoint.objects.get(project__isnull=True, code=code)
 
 
-def test_cycle_times_per_stage_and_operator_are_exact(desk, new_case):  # noqa: F811
+def test_cycle_times_per_stage_and_operator_are_exact(desk, new_case):
     for i, (d, a, r) in enumerate([(10, 5, 60), (20, 15, 120), (60, 30, 240)]):
         run_case(desk, new_case, T0 + dt.timedelta(hours=i), d * M, a * M, r * M)
     rows = {(c.stage, c.label): c for c in selectors.cycle_times(None, DAY, DAY, by="operator")}
@@ -56,7 +55,7 @@ def test_nearest_rank_percentiles():
     assert [selectors.rank(0.9, n) for n in (1, 2, 9, 10, 11)] == [1, 2, 9, 9, 10]
 
 
-def test_the_visit_and_close_stages_and_the_first_reply_come_from_the_timeline(desk, new_case):  # noqa: F811
+def test_the_visit_and_close_stages_and_the_first_reply_come_from_the_timeline(desk, new_case):
     case = new_case(kind="complaint", now=T0)
     ts.case_reply(actor=desk.w.carl, case=case, body="已收到，正在处理", now=T0 + 30 * M)
     case = ts.case_dispatch(actor=desk.w.alice, case=case, assignee=desk.fred, now=T0 + 40 * M)
@@ -72,7 +71,7 @@ def test_the_visit_and_close_stages_and_the_first_reply_come_from_the_timeline(d
 # Review ------------------------------------------------------------------------------------------------
 
 
-def test_a_complaint_reply_is_reviewed_by_someone_else_and_never_by_its_operator(desk, new_case):  # noqa: F811
+def test_a_complaint_reply_is_reviewed_by_someone_else_and_never_by_its_operator(desk, new_case):
     case = new_case(kind="complaint", now=T0)
     ts.case_reply(actor=desk.w.carl, case=case, body="您好，已安排", now=T0 + 10 * M)
     check = Check.objects.get(case=case, subject="reply")
@@ -88,7 +87,7 @@ def test_a_complaint_reply_is_reviewed_by_someone_else_and_never_by_its_operator
     services.check_pass(actor=desk.w.sam, check=check, now=T0 + 30 * M)  # another's item: fine
 
 
-def test_a_returned_item_goes_back_to_its_operator_and_comes_back_corrected(desk, new_case):  # noqa: F811
+def test_a_returned_item_goes_back_to_its_operator_and_comes_back_corrected(desk, new_case):
     case = new_case(kind="complaint", now=T0)
     ts.case_reply(actor=desk.w.carl, case=case, body="知道了", now=T0 + 10 * M)
     check = Check.objects.get(case=case)
@@ -110,7 +109,7 @@ def test_a_returned_item_goes_back_to_its_operator_and_comes_back_corrected(desk
     assert check.status == Check.Status.PASSED and check.rounds == 2
 
 
-def test_a_share_review_policy_picks_the_same_items_every_time(desk, new_case):  # noqa: F811
+def test_a_share_review_policy_picks_the_same_items_every_time(desk, new_case):
     ReviewPolicy.objects.filter(target="closure", kind="repair").update(mode="share", share_percent=50)
     picked = [services.in_share(f"closure:{i}", 50) for i in range(1000)]
     assert 400 < sum(picked) < 600
@@ -118,7 +117,7 @@ def test_a_share_review_policy_picks_the_same_items_every_time(desk, new_case): 
     assert services.in_share("x", 100) and not services.in_share("x", 0)
 
 
-def test_error_rates_per_operator_and_stage_count_checked_items_and_fatal_errors(desk, new_case):  # noqa: F811
+def test_error_rates_per_operator_and_stage_count_checked_items_and_fatal_errors(desk, new_case):
     checks = []
     for i in range(4):
         case = new_case(kind="complaint", now=T0 + i * M)
@@ -127,7 +126,9 @@ def test_error_rates_per_operator_and_stage_count_checked_items_and_fatal_errors
     later = T0 + dt.timedelta(hours=3)
     services.check_pass(actor=desk.w.quinn, check=checks[0], now=later)
     services.check_pass(actor=desk.w.quinn, check=checks[1], now=later)
-    services.check_return(actor=desk.w.quinn, check=checks[2], findings=[services.Finding(point("E04"), "缺记录")], now=later)
+    services.check_return(
+        actor=desk.w.quinn, check=checks[2], findings=[services.Finding(point("E04"), "缺记录")], now=later
+    )
     services.check_return(
         actor=desk.w.quinn,
         check=checks[3],
@@ -149,23 +150,37 @@ def test_error_rates_per_operator_and_stage_count_checked_items_and_fatal_errors
 # Sampling ----------------------------------------------------------------------------------------------------
 
 
-def closed_cases(desk, new_case, n, start=T0):  # noqa: F811
+def closed_cases(desk, new_case, n, start=T0):
     out = []
     for i in range(n):
         case = run_case(desk, new_case, start + i * M, M, M, M)
         visit = ReturnVisit.objects.get(case=case)
-        vs.visit_record(actor=desk.w.stella, visit=visit, outcome="reached", score=5, solved=True, now=start + 2 * dt.timedelta(hours=1))
+        vs.visit_record(
+            actor=desk.w.stella,
+            visit=visit,
+            outcome="reached",
+            score=5,
+            solved=True,
+            now=start + 2 * dt.timedelta(hours=1),
+        )
         out.append(case)
     return out
 
 
-def test_a_sampling_draw_is_reproduced_from_its_stored_seed(desk, new_case):  # noqa: F811
+def test_a_sampling_draw_is_reproduced_from_its_stored_seed(desk, new_case):
     cases = closed_cases(desk, new_case, 12)
     plan = services.sampling_plan_save(
-        actor=desk.w.mia, project=desk.w.a, name="每周抽检10%", target="closed_cases", mode="share", share_percent=25,
+        actor=desk.w.mia,
+        project=desk.w.a,
+        name="每周抽检25%",
+        target="closed_cases",
+        mode="share",
+        share_percent=25,
         reviewer_ids=[desk.w.quinn.pk],
-    )  # fmt: skip
-    draw = services.sampling_draw(actor=desk.w.quinn, plan=plan, period_start=DAY, period_end=DAY + dt.timedelta(days=6))
+    )
+    draw = services.sampling_draw(
+        actor=desk.w.quinn, plan=plan, period_start=DAY, period_end=DAY + dt.timedelta(days=6)
+    )
     assert (draw.population, draw.drawn) == (12, 3)
     chosen = sorted(draw.checks.values_list("case_id", flat=True))
     assert set(chosen) <= {c.pk for c in cases}
@@ -178,7 +193,7 @@ def test_a_sampling_draw_is_reproduced_from_its_stored_seed(desk, new_case):  # 
         services.sampling_draw(actor=desk.w.alice, plan=plan, period_start=DAY, period_end=DAY)
 
 
-def test_per_operator_sampling_takes_n_per_week_from_each(desk, new_case):  # noqa: F811
+def test_per_operator_sampling_takes_n_per_week_from_each(desk, new_case):
     closed_cases(desk, new_case, 5)
     gus_case = new_case(now=T0)
     gus_case = ts.case_dispatch(actor=desk.w.alice, case=gus_case, assignee=desk.gus, now=T0 + M)
@@ -186,9 +201,16 @@ def test_per_operator_sampling_takes_n_per_week_from_each(desk, new_case):  # no
     gus_case = ts.case_resolve(actor=desk.gus, case=gus_case, note="好了", now=T0 + 3 * M)
     ts.case_close(actor=desk.w.alice, case=gus_case, note="已回访", now=T0 + 4 * M)
     plan = services.sampling_plan_save(
-        actor=desk.w.mia, project=desk.w.a, name="每人每周2件", target="closed_cases", mode="per_operator", per_operator=2
+        actor=desk.w.mia,
+        project=desk.w.a,
+        name="每人每周2件",
+        target="closed_cases",
+        mode="per_operator",
+        per_operator=2,
     )
-    draw = services.sampling_draw(actor=desk.w.mia, plan=plan, period_start=DAY, period_end=DAY + dt.timedelta(days=6), seed=5)
+    draw = services.sampling_draw(
+        actor=desk.w.mia, plan=plan, period_start=DAY, period_end=DAY + dt.timedelta(days=6), seed=5
+    )
     per_operator = sorted(draw.checks.values_list("operator__username", flat=True))
     assert per_operator == ["fred", "fred", "gus"]
 
@@ -196,7 +218,7 @@ def test_per_operator_sampling_takes_n_per_week_from_each(desk, new_case):  # no
 # Reconciliation --------------------------------------------------------------------------------------------------
 
 
-def test_the_daily_reconciliation_balances_and_flags_a_case_changed_without_its_event(desk, new_case):  # noqa: F811
+def test_the_daily_reconciliation_balances_and_flags_a_case_changed_without_its_event(desk, new_case):
     before = T0 - dt.timedelta(days=1)
     waiting = new_case(now=before)  # open: 待派单
     busy = ts.case_dispatch(actor=desk.w.alice, case=new_case(now=before), assignee=desk.fred, now=before + M)
@@ -231,7 +253,7 @@ def test_the_daily_reconciliation_balances_and_flags_a_case_changed_without_its_
 # Stuck items ---------------------------------------------------------------------------------------------------
 
 
-def test_stuck_items_are_those_idle_beyond_their_status_threshold(desk, new_case):  # noqa: F811
+def test_stuck_items_are_those_idle_beyond_their_status_threshold(desk, new_case):
     old = new_case(now=T0)  # 待派单 since T0: threshold 2 h
     fresh = new_case(now=T0 + dt.timedelta(hours=3))
     busy = ts.case_dispatch(actor=desk.w.alice, case=new_case(now=T0), assignee=desk.fred, now=T0 + M)
@@ -248,7 +270,7 @@ def test_stuck_items_are_those_idle_beyond_their_status_threshold(desk, new_case
 # Scorecard -------------------------------------------------------------------------------------------------------
 
 
-def test_the_monthly_scorecard_from_known_events(desk, new_case):  # noqa: F811
+def test_the_monthly_scorecard_from_known_events(desk, new_case):
     # fred resolves three cases, one past its 24-hour resolution deadline; visits score 5, 4 and 2.
     c1 = run_case(desk, new_case, T0, M, M, 60 * M)
     c2 = run_case(desk, new_case, T0, M, M, 120 * M)
@@ -262,13 +284,18 @@ def test_the_monthly_scorecard_from_known_events(desk, new_case):  # noqa: F811
     consult = new_case(kind="consultation", now=T0)
     ts.case_solve_at_once(actor=desk.w.alice, case=consult, answer="已解答", now=T0 + M)
     # QC: two of fred's items checked (the sampled cases), one error.
-    plan = services.sampling_plan_save(actor=desk.w.mia, project=desk.w.a, name="抽检", target="closed_cases",
-                                       mode="share", share_percent=100)  # fmt: skip
-    draw = services.sampling_draw(actor=desk.w.quinn, plan=plan, period_start=DAY, period_end=DAY + dt.timedelta(days=5))
+    plan = services.sampling_plan_save(
+        actor=desk.w.mia, project=desk.w.a, name="抽检", target="closed_cases", mode="share", share_percent=100
+    )
+    draw = services.sampling_draw(
+        actor=desk.w.quinn, plan=plan, period_start=DAY, period_end=DAY + dt.timedelta(days=5)
+    )
     fred_checks = list(draw.checks.filter(operator=desk.fred).order_by("pk"))
     assert len(fred_checks) == 2  # c1 and c2 closed; c3 went back to rework (the third is alice's consultation)
     services.check_pass(actor=desk.w.quinn, check=fred_checks[0], now=later)
-    services.check_return(actor=desk.w.quinn, check=fred_checks[1], findings=[services.Finding(point("E08"), "无签字")], now=later)
+    services.check_return(
+        actor=desk.w.quinn, check=fred_checks[1], findings=[services.Finding(point("E08"), "无签字")], now=later
+    )
     services.weights_save(
         actor=desk.w.mia,
         project=desk.w.a,
@@ -298,6 +325,8 @@ def test_the_monthly_scorecard_from_known_events(desk, new_case):  # noqa: F811
 
 def test_sampling_plans_refuse_bad_input_and_writes_nothing(desk):
     with pytest.raises(ValidationFailed) as e:
-        services.sampling_plan_save(actor=desk.w.mia, project=desk.w.a, name="", target="x", mode="share", share_percent=0)
+        services.sampling_plan_save(
+            actor=desk.w.mia, project=desk.w.a, name="", target="x", mode="share", share_percent=0
+        )
     assert {"name", "target", "share_percent"} <= set(e.value.fields)
     assert not SamplingPlan.objects.exists()

@@ -1,11 +1,12 @@
 """The scheduler: `manage.py run_scheduler` sweeps the SLA deadlines every minute.
 
 A plain loop that polls the database (no broker, no beat): each round calls
-kefu.tickets.escalation.sweep() and kefu.visits.services.remind() (calls due, overdue return visits),
-then sleeps --interval seconds (less when the sweep hit its limit and more work is waiting). SIGTERM or
-SIGINT stops it between rounds, or at once while it sleeps. Several schedulers may run at once
-(PostgreSQL row locks with SKIP LOCKED; Escalation rows and notification dedupe keys are unique), and a
-restart repeats nothing.
+kefu.tickets.escalation.sweep(), kefu.visits.services.remind() (calls due, overdue return visits) and
+kefu.quality.jobs.run_due() (the nightly reconciliation, the morning stuck-item digest), then sleeps
+--interval seconds (less when the sweep hit its limit and more work is waiting). SIGTERM or SIGINT stops
+it between rounds, or at once while it sleeps. Several schedulers may run at once (PostgreSQL row locks
+with SKIP LOCKED; Escalation, DailyJob rows and notification dedupe keys are unique), and a restart
+repeats nothing.
 
     run_scheduler                 loop forever (bin/run starts it beside the web server and db_worker)
     run_scheduler --interval 30   sweep every 30 seconds
@@ -23,6 +24,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from kefu.quality import jobs as quality_jobs
 from kefu.tickets import escalation
 from kefu.visits import services as visit_services
 
@@ -69,6 +71,8 @@ class Command(BaseCommand):
             reminded = visit_services.remind(limit=limit)
             if reminded and self.verbosity >= 1:
                 self.stdout.write(f"scheduler: {reminded} visit reminders")
+            for line in quality_jobs.run_due():
+                self.stdout.write(f"scheduler: {line}")
         except Exception as exc:  # the loop survives a failed round (e.g. the database restarting)
             self.stderr.write(f"scheduler: sweep failed: {exc!r}")
             close_old_connections()
