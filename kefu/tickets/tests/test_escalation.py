@@ -268,9 +268,19 @@ def test_breach_escalated_by_the_worker_exactly_once_across_a_restart(desk):
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     try:
-        time.sleep(3)
+        # Wait until a round has run (the first start can be slow on a busy machine), then stop it.
+        seen = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = loop.stdout.readline() if loop.stdout else ""
+            if not line:
+                break
+            seen.append(line)
+            if "checked" in line:
+                break
         loop.send_signal(signal.SIGTERM)
         out, err = loop.communicate(timeout=60)
+        out = "".join(seen) + out
     finally:
         if loop.poll() is None:
             loop.kill()
