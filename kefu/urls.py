@@ -25,6 +25,8 @@ urlpatterns = [
     path("visits/", include("kefu.visits.urls")),
     path("surveys/", include("kefu.surveys.urls")),
     path("reports/visits/", include("kefu.visits.report_urls")),
+    path("quality/", include("kefu.quality.urls")),
+    path("quality/", include("kefu.quality.report_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("kefu.api_urls")),
