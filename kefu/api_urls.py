@@ -5,12 +5,16 @@ from rest_framework.routers import DefaultRouter
 from kefu.customers import api as customers_api
 from kefu.notify import api as notify_api
 from kefu.org import api as org_api
+from kefu.surveys import api as surveys_api
 from kefu.tickets import api as tickets_api
+from kefu.visits import api as visits_api
 
 router = DefaultRouter()
 org_api.register(router)
 customers_api.register(router)
 tickets_api.register(router)
 notify_api.register(router)
+visits_api.register(router)
+surveys_api.register(router)
 
 urlpatterns = router.urls

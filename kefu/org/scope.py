@@ -34,7 +34,8 @@ class Access:
         names the row's zone (e.g. "zone" for units, "occupancies__unit__zone" for customers).
         """
         if self.all_projects:
-            return Q()
+            # Always true, and unlike Q() it survives being OR-ed with other conditions (Q(x) | Q() is Q(x)).
+            return Q(pk__isnull=False)
         q = Q(**{f"{project_field}__in": sorted(self.project_ids)})
         if zone_field and self.zone_ids:
             q |= Q(**{f"{zone_field}__in": sorted(self.zone_ids)})

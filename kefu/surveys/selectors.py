@@ -45,9 +45,15 @@ class Figures:
 
 
 def surveys_for(user: User) -> QuerySet[Survey]:
+    """Surveys of the projects where one makes visits (a steward: where one owns zones) or reads reports."""
+    from kefu.org.models import Zone
+
     a = access(user, Perm.VISIT)
     m = access(user, Perm.VIEW_REPORTS)
-    return Survey.objects.filter(a.q("project") | m.q("project")).select_related("project")
+    q = a.q("project") | m.q("project")
+    if a.zone_ids:
+        q |= Q(project__in=Zone.objects.filter(pk__in=sorted(a.zone_ids)).values("project_id"))
+    return Survey.objects.filter(q).select_related("project")
 
 
 def responses_for(user: User, survey: Survey) -> QuerySet[Response]:

@@ -1,11 +1,557 @@
-"""Return-visit and satisfaction reports (placeholder route until the pages land)."""
+"""回访与满意度报表 (/reports/visits/): one page with a filter bar and five reports as tabs, each printable on A4
+and exported to xlsx with exactly the page's figures. Thin: the numbers come from visits.reports; this module
+only turns them into tables (the same rows feed the page and the workbook)."""
 
 from __future__ import annotations
 
-from django.http import HttpResponse
+import datetime as dt
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
 
 from kefu.core.types import AuthedRequest
+from kefu.core.xlsx import xlsx_sheets_response
+from kefu.org.models import Department, Project, User, Zone
+
+from . import reports
+from .models import FindingCategory
+from .reports import Filters, Period
+
+REPORTS: dict[str, Any] = {
+    "rate": gettext_lazy("回访率与及时率"),
+    "satisfaction": gettext_lazy("满意度"),
+    "reasons": gettext_lazy("不满意原因"),
+    "coverage": gettext_lazy("走访计划覆盖"),
+    "surveys": gettext_lazy("满意度调查"),
+}
+PERIODS = [("month", gettext_lazy("按月")), ("quarter", gettext_lazy("按季度")), ("custom", gettext_lazy("自定义"))]
+ALL = "all"
+MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
+QUARTER = re.compile(r"^(\d{4})-([1-4])$")
+# One colour per dissatisfaction reason, wherever the reasons are drawn.
+REASON_COLOURS = {
+    "attitude": "#c62828",
+    "slow": "#d46b08",
+    "quality": "#531dab",
+    "unsolved": "#1858c0",
+    "fee": "#08979c",
+    "other": "#8a96a8",
+    "": "#c3cad5",
+}
 
 
+def _now() -> dt.datetime:
+    """The report's "now" (overdue visits, the default month). A function so that tests can fix it."""
+    return timezone.now()
+
+
+# Filters ------------------------------------------------------------------------------------------------------
+
+
+class ZoneField(forms.ModelChoiceField[Zone]):
+    def label_from_instance(self, obj: Zone) -> str:
+        return f"{obj.project.name} {obj.name}"
+
+
+class ReportFilterForm(forms.Form):
+    project = forms.ChoiceField(label=gettext_lazy("项目"), required=False)
+    zone = ZoneField(
+        label=gettext_lazy("区域"),
+        queryset=Zone.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("全部"),
+        error_messages={"invalid_choice": gettext_lazy("所选区域不存在或不在您的报表范围内")},
+    )
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("处理部门"),
+        queryset=Department.objects.none(),
+        required=False,
+        empty_label=gettext_lazy("全部"),
+        error_messages={"invalid_choice": gettext_lazy("所选部门不存在或不在您的报表范围内")},
+    )
+    period = forms.ChoiceField(label=gettext_lazy("统计周期"), choices=PERIODS, required=False)
+    month = forms.CharField(label=gettext_lazy("月份"), required=False, widget=forms.TextInput(attrs={"type": "month"}))
+    quarter = forms.ChoiceField(label=gettext_lazy("季度"), required=False)
+    date_from = forms.DateField(
+        label=gettext_lazy("开始日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": gettext_lazy("请输入有效的日期")},
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("结束日期"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": gettext_lazy("请输入有效的日期")},
+    )
+
+    def __init__(self, *args: Any, user: User, now: dt.datetime, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.now = now
+        self.projects = list(reports.report_projects(user))
+        ids = [p.pk for p in self.projects]
+        choices = [(str(p.pk), p.name) for p in self.projects]
+        if len(self.projects) > 1:
+            choices.insert(0, (ALL, _("全部项目")))
+        self.fields["project"].choices = choices  # type: ignore[attr-defined]
+        self.fields["project"].error_messages["invalid_choice"] = _("所选项目不在您的报表范围内")
+        zone_field: Any = self.fields["zone"]
+        zone_field.queryset = (
+            Zone.objects.filter(project__in=ids).select_related("project").order_by("project__code", "code")
+        )
+        dept_field: Any = self.fields["department"]
+        dept_field.queryset = Department.objects.filter(Q(project__in=ids) | Q(project__isnull=True)).order_by(
+            "project__code", "sort", "code"
+        )
+        today = timezone.localdate(now)
+        self.fields["quarter"].choices = [  # type: ignore[attr-defined]
+            (f"{y}-{q}", _("%(y)s年第%(q)s季度") % {"y": y, "q": q})
+            for y in range(today.year, today.year - 5, -1)
+            for q in range(4, 0, -1)
+        ]
+
+    def clean_project(self) -> Project | None:
+        value = self.cleaned_data.get("project") or ALL
+        if value == ALL:
+            return None
+        return next(p for p in self.projects if str(p.pk) == value)
+
+    def clean(self) -> dict[str, Any]:
+        d = super().clean() or {}
+        project, zone, dept = d.get("project"), d.get("zone"), d.get("department")
+        if project is not None and zone is not None and zone.project_id != project.pk:
+            self.add_error("zone", _("所选区域不属于所选项目"))
+        if project is not None and dept is not None and dept.project_id not in (None, project.pk):
+            self.add_error("department", _("所选部门不属于所选项目"))
+        d["period_value"] = self._period(d)
+        return d
+
+    def _period(self, d: dict[str, Any]) -> Period | None:
+        today = timezone.localdate(self.now)
+        kind = d.get("period") or "month"
+        if kind == "quarter":
+            m = QUARTER.match(d.get("quarter") or f"{today.year}-{(today.month - 1) // 3 + 1}")
+            if m is None:  # the choice field has already said why
+                return None
+            return reports.quarter_period(int(m[1]), int(m[2]))
+        if kind == "custom":
+            start, end = d.get("date_from"), d.get("date_to")
+            if "date_from" in self.errors or "date_to" in self.errors:
+                return None
+            if start is None or end is None:
+                self.add_error("date_from" if start is None else "date_to", _("自定义周期请填写开始日期和结束日期"))
+                return None
+            if end < start:
+                self.add_error("date_to", _("结束日期不能早于开始日期"))
+                return None
+            return Period("custom", start, end)
+        m = MONTH.match((d.get("month") or f"{today:%Y-%m}").strip())
+        if m is None or not 1 <= int(m[2]) <= 12:
+            self.add_error("month", _("请选择月份（如 2026-11）"))
+            return None
+        return reports.month_period(int(m[1]), int(m[2]))
+
+    def filters(self) -> Filters:
+        d = self.cleaned_data
+        return Filters(period=d["period_value"], project=d["project"], zone=d["zone"], department=d["department"])
+
+
+def _filter_data(request: AuthedRequest, projects: Sequence[Project], now: dt.datetime) -> QueryDict:
+    """The query string with the defaults filled in: the current project (chosen at the top; "all" when it
+    is not one the user may report on), this month, this quarter."""
+    data = request.GET.copy()
+    today = timezone.localdate(now)
+    if not data.get("period"):
+        data["period"] = "month"
+    if not data.get("month"):
+        data["month"] = f"{today:%Y-%m}"
+    if not data.get("quarter"):
+        data["quarter"] = f"{today.year}-{(today.month - 1) // 3 + 1}"
+    if not data.get("date_from") and not data.get("date_to"):
+        month = reports.this_month(now)
+        data["date_from"], data["date_to"] = f"{month.start:%Y-%m-%d}", f"{month.end:%Y-%m-%d}"
+    if not data.get("project"):
+        current = request.kefu_project
+        in_scope = current is not None and any(p.pk == current.pk for p in projects)
+        if in_scope and current is not None:
+            data["project"] = str(current.pk)
+        elif len(projects) == 1:
+            data["project"] = str(projects[0].pk)
+        else:
+            data["project"] = ALL
+    return data
+
+
+# Tables: the same rows for the page and the workbook ---------------------------------------------------------
+
+
+@dataclass
+class Col:
+    label: str
+    kind: str = "int"  # text | int | pct | mean | score | cases | link
+
+    @property
+    def header(self) -> str:
+        return f"{self.label}(%)" if self.kind == "pct" else self.label
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    cols: list[Col]
+    rows: list[list[Any]]
+    foot: list[Any] | None = None
+    note: str = ""
+    chart: dict[str, Any] | None = None
+    body: list[list[dict[str, Any]]] = field(default_factory=list)
+    foot_cells: list[dict[str, Any]] = field(default_factory=list)
+
+    def render(self) -> Table:
+        self.body = [[_display(c, v) for c, v in zip(self.cols, row, strict=True)] for row in self.rows]
+        if self.foot is not None:
+            self.foot_cells = [_display(c, v) for c, v in zip(self.cols, self.foot, strict=True)]
+        return self
+
+    def sheet(self) -> tuple[str, list[str], list[list[Any]]]:
+        rows = [[_xlsx(c, v) for c, v in zip(self.cols, row, strict=True)] for row in self.rows]
+        if self.foot is not None:
+            rows.append([_xlsx(c, v) for c, v in zip(self.cols, self.foot, strict=True)])
+        return self.title, [c.header for c in self.cols], rows
+
+
+def _display(col: Col, value: Any) -> dict[str, Any]:
+    """A cell as the page shows it: text, and a link or several."""
+    numeric = col.kind in ("int", "pct", "mean", "score")
+    cell: dict[str, Any] = {"num": numeric, "text": "", "href": "", "links": []}
+    if value is None:
+        cell["text"] = "—" if numeric else ""
+    elif col.kind == "pct":
+        cell["text"] = f"{value:.1f}%"
+    elif col.kind == "mean":
+        cell["text"] = f"{value:.2f}"
+    elif col.kind == "score":
+        cell["text"] = f"{value:.1f}"
+    elif col.kind == "int":
+        cell["text"] = f"{value:,}"
+    elif col.kind == "cases":
+        cell["links"] = [(n, f"/cases/{n}/") for n in value]
+    elif col.kind == "link":
+        cell["text"], cell["href"] = value
+    else:
+        cell["text"] = str(value)
+    return cell
+
+
+def _xlsx(col: Col, value: Any) -> Any:
+    if value is None:
+        return None
+    if col.kind == "cases":
+        return "、".join(value)
+    if col.kind == "link":
+        return value[0]
+    return value
+
+
+def _date(d: dt.date | None) -> str:
+    return f"{d:%Y-%m-%d}" if d else ""
+
+
+# 1. Return-visit rate ----------------------------------------------------------------------------------------
+
+
+def _rate_cols(first: str) -> list[Col]:
+    return [
+        Col(first, "text"),
+        Col(_("回访任务")),
+        Col(_("已回访")),
+        Col(_("无法联系")),
+        Col(_("拒绝回访")),
+        Col(_("待回访")),
+        Col(_("已取消")),
+        Col(_("回访率"), "pct"),
+        Col(_("回访成功率"), "pct"),
+        Col(_("按时完成")),
+        Col(_("回访及时率"), "pct"),
+        Col(_("超时未回访")),
+    ]
+
+
+def _rate_row(r: reports.RateRow) -> list[Any]:
+    p = reports.percent
+    return [
+        r.label, r.total, r.done, r.unreachable, r.refused, r.pending, r.cancelled,
+        p(r.rate), p(r.reached_rate), r.on_time, p(r.timeliness), r.overdue,
+    ]  # fmt: skip
+
+
+def rate_tables(user: User, f: Filters, now: dt.datetime) -> list[Table]:
+    rep = reports.visit_rate(user, f, now)
+    note = _(
+        "统计期间内生成的工单回访任务。回访率 =（已回访 + 无法联系 + 拒绝回访）÷（回访任务 − 已取消）；"
+        "回访成功率 = 已回访 ÷（回访任务 − 已取消）；回访及时率 = 在回访期限前完成的 ÷ 已完成（已回访 + 无法联系 + "
+        "拒绝回访）；超时未回访 = 待回访且已过回访期限（按当前时间）。"
+    )
+    groups = [
+        ("by_project", _("按项目"), _("项目"), rep.by_project),
+        ("by_zone", _("按区域"), _("区域"), rep.by_zone),
+        ("by_visitor", _("按回访人"), _("回访人"), rep.by_visitor),
+    ]
+    return [
+        Table(key, title, _rate_cols(first), [_rate_row(r) for r in rows], _rate_row(rep.total), note if i == 0 else "")
+        for i, (key, title, first, rows) in enumerate(groups)
+    ]
+
+
+# 2. Satisfaction --------------------------------------------------------------------------------------------
+
+
+def _sat_cols(first: str) -> list[Col]:
+    return [
+        Col(first, "text"),
+        Col(_("回访成功")),
+        Col(_("平均分"), "mean"),
+        Col(_("满意(4-5分)")),
+        Col(_("满意率"), "pct"),
+        Col(_("不满意(1-2分)")),
+        Col(_("问题未解决")),
+    ]
+
+
+def _sat_row(r: reports.SatisfactionRow) -> list[Any]:
+    return [
+        r.label,
+        r.reached,
+        reports.mean_score(r.mean),
+        r.satisfied,
+        reports.percent(r.csat),
+        r.dissatisfied,
+        r.unsolved,
+    ]
+
+
+def satisfaction_tables(user: User, f: Filters, now: dt.datetime) -> list[Table]:
+    rep = reports.satisfaction(user, f)
+    note = _(
+        "统计期间内回访成功（已回访）的工单回访。满意率 = 4-5 分的回访 ÷ 回访成功数；平均分为 1-5 分的平均；"
+        "处理部门和处理人取工单的处理部门和处理人（回访时的处理人，见说明文档）。"
+    )
+    dept = Table("by_department", _("按处理部门"), _sat_cols(_("处理部门")), [_sat_row(r) for r in rep.by_department])
+    dept.foot, dept.note = _sat_row(rep.total), note
+    dept.chart = {
+        "type": "bar",
+        "id": "chart-satisfaction",
+        "title": _("各部门满意率(%)"),
+        "labels": [r.label for r in rep.by_department],
+        "values": [reports.percent(r.csat) for r in rep.by_department],
+    }
+    staff = Table("by_staff", _("按处理人"), _sat_cols(_("处理人")), [_sat_row(r) for r in rep.by_staff])
+    staff.foot = _sat_row(rep.total)
+    category = Table("by_category", _("按工单分类"), _sat_cols(_("分类")), [_sat_row(r) for r in rep.by_category])
+    category.foot = _sat_row(rep.total)
+    return [dept, staff, category]
+
+
+# 3. Reasons -------------------------------------------------------------------------------------------------
+
+
+def reason_tables(user: User, f: Filters, now: dt.datetime) -> list[Table]:
+    rep = reports.reasons(user, f)
+    cols = [Col(_("不满意原因"), "text"), Col(_("次数")), Col(_("占比"), "pct"), Col(_("工单"), "cases")]
+    rows = [[r.label, r.count, reports.percent(r.share), r.cases] for r in rep.rows]
+    table = Table(
+        "reasons",
+        _("不满意原因"),
+        cols,
+        rows,
+        [_("合计"), rep.total, 100.0 if rep.total else None, []],
+        _(
+            "统计期间内回访成功、且客户不满意（1-2 分）或问题未解决的工单回访，按回访时登记的原因分组；"
+            "占比 = 该原因次数 ÷ 合计。"
+        ),
+    )
+    table.chart = {
+        "type": "pie",
+        "id": "chart-reasons",
+        "title": _("不满意原因占比"),
+        "data": [
+            {
+                "name": r.label,
+                "value": r.count,
+                "share": reports.percent(r.share),
+                "itemStyle": {"color": REASON_COLOURS.get(r.reason, "#8a96a8")},
+            }
+            for r in rep.rows
+        ],
+    }
+    return [table]
+
+
+# 4. Plan coverage -------------------------------------------------------------------------------------------
+
+
+def coverage_tables(user: User, f: Filters, now: dt.datetime) -> list[Table]:
+    rep = reports.coverage(user, f)
+    categories = list(FindingCategory)
+    cols = [
+        Col(_("走访计划"), "text"),
+        Col(_("项目"), "text"),
+        Col(_("区域"), "text"),
+        Col(_("管家"), "text"),
+        Col(_("开始日期"), "text"),
+        Col(_("结束日期"), "text"),
+        Col(_("区域户数")),
+        Col(_("计划户数")),
+        Col(_("已走访")),
+        Col(_("无法联系/拒绝")),
+        Col(_("待走访")),
+        Col(_("已取消")),
+        Col(_("覆盖率"), "pct"),
+        Col(_("完成率"), "pct"),
+        *[Col(str(c.label)) for c in categories],
+        Col(_("发现问题合计")),
+        Col(_("转工单")),
+    ]
+
+    def row(r: reports.PlanRow) -> list[Any]:
+        return [
+            r.label, r.project, r.zone, r.steward, _date(r.period_start), _date(r.period_end),
+            r.households, r.planned, r.done, r.unreachable, r.pending, r.cancelled,
+            reports.percent(r.coverage), reports.percent(r.completion),
+            *[r.findings.get(c.value, 0) for c in categories],
+            r.findings_total, r.to_cases,
+        ]  # fmt: skip
+
+    plans = Table(
+        "plans",
+        _("走访计划"),
+        cols,
+        [row(r) for r in rep.rows],
+        row(rep.total),
+        _(
+            "计划期间与统计期间有重叠的走访计划。覆盖率 = 已走访户数 ÷ 区域户数；完成率 =（计划户数 − 待走访 − "
+            "已取消）÷ 计划户数；发现问题按分类统计，转工单为已转为工单的问题数。部门筛选不适用于走访计划。"
+        ),
+    )
+    by_category = Table(
+        "findings",
+        _("发现问题分类"),
+        [Col(_("问题分类"), "text"), Col(_("发现问题")), Col(_("转工单")), Col(_("转工单率"), "pct")],
+        [[c.label, c.findings, c.to_cases, reports.percent(c.to_case_rate)] for c in rep.by_category],
+    )
+    return [plans, by_category]
+
+
+# 5. Surveys ---------------------------------------------------------------------------------------------------
+
+
+def survey_tables(user: User, f: Filters, now: dt.datetime) -> list[Table]:
+    rows = reports.surveys(user, f)
+    cols = [
+        Col(_("调查名称"), "link"),
+        Col(_("项目"), "text"),
+        Col(_("开始日期"), "text"),
+        Col(_("结束日期"), "text"),
+        Col(_("状态"), "text"),
+        Col(_("样本户数")),
+        Col(_("已答")),
+        Col(_("参与率"), "pct"),
+        Col(_("总体评分数")),
+        Col(_("满意率"), "pct"),
+        Col(_("平均分"), "mean"),
+        Col(_("NPS"), "score"),
+    ]
+    body = [
+        [
+            (r.name, r.url), r.project, _date(r.period_start), _date(r.period_end), r.status,
+            r.figures.invited, r.figures.answered, reports.percent(r.figures.response_rate),
+            r.figures.scored, reports.percent(r.figures.csat), reports.mean_score(r.figures.mean),
+            reports.one_decimal(r.nps.score),
+        ]
+        for r in rows
+    ]  # fmt: skip
+    return [
+        Table(
+            "surveys",
+            _("满意度调查"),
+            cols,
+            body,
+            note=_(
+                "调查期间与统计期间有重叠的已发布调查（按所选区域的答卷）。参与率 = 已答 ÷ 样本户数；满意率 = 总体"
+                "满意度 4-5 分 ÷ 总体评分数；NPS = 推荐者(9-10分)占比 − 贬损者(0-6分)占比。点击名称查看调查结果。"
+            ),
+        )
+    ]
+
+
+BUILDERS: dict[str, Callable[[User, Filters, dt.datetime], list[Table]]] = {
+    "rate": rate_tables,
+    "satisfaction": satisfaction_tables,
+    "reasons": reason_tables,
+    "coverage": coverage_tables,
+    "surveys": survey_tables,
+}
+
+
+# The page --------------------------------------------------------------------------------------------------------
+
+
+def _scope_line(f: Filters) -> str:
+    parts = [
+        _("统计周期：%(label)s（%(start)s 至 %(end)s）")
+        % {"label": f.period.label, "start": _date(f.period.start), "end": _date(f.period.end)},
+        _("项目：%(v)s") % {"v": f.project.name if f.project else _("全部项目")},
+        _("区域：%(v)s") % {"v": f.zone.name if f.zone else _("全部")},
+        _("处理部门：%(v)s") % {"v": f.department.name if f.department else _("全部")},
+    ]
+    return " · ".join(parts)
+
+
+@require_GET
 def index(request: AuthedRequest) -> HttpResponse:
-    return HttpResponse("回访报表建设中")
+    """报表中心 · 回访与满意度: ?report=rate|satisfaction|reasons|coverage|surveys, ?export=xlsx."""
+    user = request.user
+    if not reports.may_view_reports(user):
+        raise Http404
+    now = _now()
+    report = request.GET.get("report", "")
+    if report not in REPORTS:
+        report = "rate"
+    projects = list(reports.report_projects(user))
+    form = ReportFilterForm(_filter_data(request, projects, now), user=user, now=now)
+    tables: list[Table] = []
+    scope_line = ""
+    if form.is_valid():
+        f = form.filters()
+        tables = BUILDERS[report](user, f, now)
+        scope_line = _scope_line(f)
+        if request.GET.get("export") == "xlsx":
+            name = f"{_('回访报表')}-{REPORTS[report]}-{f.period.label}"
+            return xlsx_sheets_response(name, [t.sheet() for t in tables])
+    query = request.GET.copy()
+    query.pop("export", None)
+    query.pop("report", None)
+    base = query.urlencode()
+    tabs = [(key, label, f"?report={key}" + (f"&{base}" if base else "")) for key, label in REPORTS.items()]
+    ctx = {
+        "nav": "visit_reports",
+        "form": form,
+        "report": report,
+        "report_label": REPORTS[report],
+        "tabs": tabs,
+        "tables": [t.render() for t in tables],
+        "charts": [{**t.chart, "data_id": f"{t.chart['id']}-data"} for t in tables if t.chart and t.rows],
+        "scope_line": scope_line,
+        "export_url": f"?report={report}" + (f"&{base}" if base else "") + "&export=xlsx",
+    }
+    return render(request, "visits/reports/index.html", ctx)
