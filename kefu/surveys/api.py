@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
@@ -20,7 +20,7 @@ from rest_framework.routers import BaseRouter
 
 from kefu.core.errors import Forbidden, NotFound, ValidationFailed
 from kefu.core.types import api_user
-from kefu.org.models import Project, User, Zone
+from kefu.org.models import Project, User
 from kefu.org.roles import Perm
 from kefu.org.scope import access, visible_projects
 from kefu.visits import services as visit_services
@@ -74,17 +74,6 @@ def _questions(items: list[dict[str, Any]] | None) -> list[services.QuestionSpec
     return [services.QuestionSpec(i["kind"], i["text"], i["dimension"], i["required"]) for i in items]
 
 
-def surveys_visible(user: User) -> QuerySet[Survey]:
-    """selectors.surveys_for, and the surveys of the projects where a steward owns zones: they make the
-    survey calls there (responses_for then limits their questionnaires and figures to those zones)."""
-    qs = selectors.surveys_for(user)
-    zone_ids = access(user, Perm.VISIT).zone_ids
-    if not zone_ids:
-        return qs
-    projects = Zone.objects.filter(pk__in=sorted(zone_ids)).values("project_id")
-    return Survey.objects.filter(Q(pk__in=qs.values("pk")) | Q(project_id__in=projects)).select_related("project")
-
-
 def _is_customer(user: User) -> bool:
     return user.kind == User.Kind.CUSTOMER
 
@@ -119,7 +108,7 @@ class SurveyViewSet(viewsets.GenericViewSet):
             return Survey.objects.none()
         user = api_user(self.request)
         d = _valid(SurveyFilterSerializer, self.request.query_params)
-        qs = surveys_visible(user)
+        qs = selectors.surveys_for(user)
         project = _project_by_code(user, d.get("project"))
         if project is not None:
             qs = qs.filter(project=project)
@@ -128,7 +117,7 @@ class SurveyViewSet(viewsets.GenericViewSet):
         return qs.select_related("created_by").prefetch_related("questions").order_by("-period_start", "-pk")
 
     def get_object(self) -> Survey:
-        survey = surveys_visible(api_user(self.request)).filter(pk=path_id(self.kwargs["pk"])).first()
+        survey = selectors.surveys_for(api_user(self.request)).filter(pk=path_id(self.kwargs["pk"])).first()
         if survey is None:
             raise NotFound("未找到该调查")
         return survey
