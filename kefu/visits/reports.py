@@ -151,7 +151,7 @@ def case_visits(user: User, f: Filters) -> QuerySet[ReturnVisit]:
     if f.zone is not None:
         qs = qs.filter(zone=f.zone)
     if f.department is not None:
-        qs = qs.filter(case__department=f.department)
+        qs = qs.filter(department=f.department)
     return qs
 
 
@@ -306,12 +306,12 @@ def satisfaction(user: User, f: Filters) -> SatisfactionReport:
     return SatisfactionReport(
         total=SatisfactionRow(label=_("合计"), **{k: total[k] or 0 for k in SAT_FIELDS[:-1]}, mean=total["mean"]),
         by_department=rows(
-            ("case__department_id", "case__department__code", "case__department__name"),
-            lambda r: r["case__department__name"] or _("未指定部门"),
+            ("department_id", "department__code", "department__name"),
+            lambda r: r["department__name"] or _("未指定部门"),
         ),
         by_staff=rows(
-            ("case__assignee_id", "case__assignee__name", "case__assignee__username"),
-            lambda r: _user_label(r["case__assignee__name"], r["case__assignee__username"], _("未指定处理人")),
+            ("handler_id", "handler__name", "handler__username"),
+            lambda r: _user_label(r["handler__name"], r["handler__username"], _("未指定处理人")),
         ),
         by_category=rows(
             ("case__category_id", "case__kind", "case__category__parent__name", "case__category__name"), category

@@ -321,6 +321,8 @@ def on_case_resolved(case: Case, now: dt.datetime) -> ReturnVisit | None:
         customer_id=case.customer_id,
         contact_name=case.contact_name,
         contact_phone=case.contact_phone or _primary_phone(case.customer),
+        handler_id=case.assignee_id,
+        department_id=case.department_id,
         assignee=assignee,
         due_at=now + dt.timedelta(hours=policy.due_hours),
         max_attempts=policy.max_attempts,

@@ -33,6 +33,7 @@ def test_a_resolved_repair_gets_a_visit_for_the_zones_steward_due_by_the_policy(
     assert visit.due_at == RESOLVED_AT + dt.timedelta(hours=48)
     assert (visit.customer, visit.unit, visit.zone) == (desk.w.cust_a1, desk.w.unit_a1, desk.w.a1)
     assert visit.contact_phone == "13800001111"
+    assert visit.handler == desk.fred  # satisfaction is counted for whoever resolved it
     note = Notification.objects.get(recipient=desk.w.stella, kind=Notification.Kind.VISIT)
     assert note.url == f"/visits/{visit.pk}/"
     assert Case.objects.get(pk=case.pk).status == Status.RESOLVED
