@@ -679,6 +679,9 @@ EVENT_LABELS: dict[str, Any] = {
     "link": gettext_lazy("关联工单"),
     "escalate": gettext_lazy("超时升级"),
     "warning": gettext_lazy("超时预警"),
+    "visit": gettext_lazy("回访"),
+    "visit_attempt": gettext_lazy("回访拨打"),
+    "rating": gettext_lazy("客户评价"),
 }
 
 
@@ -730,6 +733,9 @@ def case_detail(request: AuthedRequest, number: str) -> HttpResponse:
         related = _with_sla(list(selectors.case_list(user=user, project=None).filter(who).exclude(pk=case.pk)[:8]))
     links = CaseLink.objects.filter(Q(case=case) | Q(other=case)).select_related("case", "other")
     linked = [lk.other if lk.case_id == case.pk else lk.case for lk in links]
+    from kefu.visits import selectors as visit_selectors  # the 回访 panel: the visits this user may see
+
+    return_visits = visit_selectors.visits_for(user).filter(case=case).select_related("completed_by", "signed_off_by")
     ctx = {
         "nav": "cases",
         "case": case,
@@ -754,6 +760,7 @@ def case_detail(request: AuthedRequest, number: str) -> HttpResponse:
         "status_labels": dict(Status.choices),
         "can_view_archive": case.customer_id is not None
         and access(user, Perm.VIEW_ARCHIVES).covers(case.project_id, case.zone_id),
+        "return_visits": list(return_visits.order_by("-created_at", "-pk")),
     }
     return render(request, "tickets/case_detail.html", ctx)
 
