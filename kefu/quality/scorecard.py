@@ -5,7 +5,8 @@ Per person and month (docs/quality.md gives the same list):
     first_reply_on_time   of the first replies they gave, the share given by the first-reply deadline
     resolution_on_time    of the cases they resolved, the share resolved by the resolution deadline
     first_contact         of the cases they took in, the share solved at once (首问解决)
-    satisfaction          CSAT of the return visits (reached) of the cases they handled: share of 4-5
+    satisfaction          CSAT of the return visits (reached) of the cases they resolved (ReturnVisit.handler):
+                          share of 4-5
     mean_score            the mean visit score of those cases (shown, not weighted)
     accuracy              1 − error rate: errors recorded against them / items of theirs checked
     visits_done           return visits they finished
@@ -131,12 +132,12 @@ def scorecard(project_id: int, month: dt.date) -> list[Row]:
             x.taken_in, x.solved_at_once = d["n"], d["fcr"]
     visits = ReturnVisit.objects.filter(project_id=project_id, completed_at__gte=lo, completed_at__lt=hi)
     for d in (
-        visits.filter(status=ReturnVisit.Status.DONE, case__isnull=False, case__assignee__isnull=False)
-        .values("case__assignee_id")
+        visits.filter(status=ReturnVisit.Status.DONE, case__isnull=False, handler__isnull=False)
+        .values("handler_id")
         .annotate(n=Count("pk"), ok=Count("pk", filter=Q(score__gte=SATISFIED_MIN)), total=Sum("score"))
         .order_by()
     ):
-        if (x := row(d["case__assignee_id"])) is not None:
+        if (x := row(d["handler_id"])) is not None:
             x.visits_reached, x.visits_satisfied, x.score_sum = d["n"], d["ok"], d["total"] or 0
     finished = [ReturnVisit.Status.DONE, ReturnVisit.Status.UNREACHABLE, ReturnVisit.Status.REFUSED]
     for d in (

@@ -134,7 +134,8 @@ def error_trend(
     project_ids: list[int] | None, months: int, today: dt.date, operator_id: int | None = None
 ) -> list[dict[str, Any]]:
     """Monthly error rate for the last `months` months (for the trend chart)."""
-    first = (today.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+    index = today.year * 12 + today.month - 1 - (months - 1)
+    first = dt.date(index // 12, index % 12 + 1, 1)
     lo, hi = bounds(first, today)
     checks = Check.objects.filter(checked_at__gte=lo, checked_at__lt=hi)
     errors = CheckError.objects.filter(at__gte=lo, at__lt=hi)
@@ -326,3 +327,364 @@ def stuck(project_id: int, now: dt.datetime | None = None, limit: int = 500) -> 
             )
     out.items.sort(key=lambda i: -i.hours / i.threshold)
     return out
+
+
+# The QC report pages (kefu/quality/report_views.py) ------------------------------------------------------
+
+
+@dataclass
+class ReportScope:
+    """The projects whose QC figures a user may read with any of some permissions."""
+
+    projects: list[Any]
+    all_projects: bool
+
+    @property
+    def ids(self) -> list[int]:
+        return [p.pk for p in self.projects]
+
+
+def report_scope(user: User, perms: tuple[Perm, ...]) -> ReportScope:
+    from kefu.org.models import Project
+
+    accesses = [access(user, p) for p in perms]
+    qs = Project.objects.filter(is_active=True).order_by("code")
+    if any(a.all_projects for a in accesses):
+        return ReportScope(list(qs), True)
+    ids = {pk for a in accesses for pk in a.project_ids}
+    return ReportScope(list(qs.filter(pk__in=ids)), False)
+
+
+def department_members(department_id: int) -> set[int]:
+    """The staff who belong to a department (active memberships)."""
+    from kefu.org.models import Membership
+
+    return set(Membership.objects.filter(department_id=department_id, is_active=True).values_list("user_id", flat=True))
+
+
+def report_staff(project_ids: list[int] | None) -> QuerySet[User]:
+    """The staff of the projects (for the operator filter)."""
+    qs = User.objects.filter(kind=User.Kind.STAFF, memberships__is_active=True, memberships__project__isnull=False)
+    if project_ids is not None:
+        qs = qs.filter(memberships__project_id__in=project_ids)
+    return qs.distinct().order_by("name", "username")
+
+
+@dataclass
+class Handover:
+    """One operator's month: the items handed on (stages they ended) per stage and in all, and the time each
+    stage took them (median, p90: nearest rank)."""
+
+    key: Any
+    label: str
+    total: int = 0
+    stages: dict[str, CycleTime] = field(default_factory=dict)
+
+
+def handovers(
+    project_ids: list[int] | None, start: dt.date, end: dt.date, operator_id: int | None = None
+) -> list[Handover]:
+    """The monthly table of each operator's workload and the interval between hand-overs: per operator, the
+    stage times they ended in the period (cycle_times by operator) and their total, counted in SQL."""
+    lo, hi = bounds(start, end)
+    qs = StageTime.objects.filter(ended_at__gte=lo, ended_at__lt=hi)
+    if project_ids is not None:
+        qs = qs.filter(project_id__in=project_ids)
+    if operator_id is not None:
+        qs = qs.filter(operator_id=operator_id)
+    rows: dict[Any, Handover] = {
+        r["operator_id"]: Handover(key=r["operator_id"], label="", total=r["n"])
+        for r in qs.values("operator_id").annotate(n=Count("pk")).order_by()
+    }
+    for c in cycle_times(project_ids, start, end, by="operator"):
+        if c.key in rows:
+            rows[c.key].stages[c.stage] = c
+            rows[c.key].label = c.label
+    _label(rows, "operator")
+    return sorted(rows.values(), key=lambda h: (-h.total, h.label))
+
+
+def reconciliations(project_id: int, start: dt.date, end: dt.date) -> QuerySet[Any]:
+    """The stored daily reconciliation rows of a project between two days, by day and channel, with the
+    difference (actual − computed closing) and the end-of-day count of open cases by state."""
+    from .models import Reconciliation
+
+    return (
+        Reconciliation.objects.filter(project_id=project_id, day__gte=start, day__lte=end)
+        .select_related("signed_off_by")
+        .annotate(
+            difference=F("closing_actual") - F("closing"),
+            # the open statuses (待派单, 已派单/已接单/处理中, 挂起), as reconcile.py checks them against closing
+            state_total=F("state_new") + F("state_in_progress") + F("state_waiting"),
+        )
+        .order_by("day", "channel")
+    )
+
+
+RECONCILIATION_SUMS = (
+    "opening",
+    "new",
+    "reopened",
+    "finished",
+    "closing",
+    "closing_actual",
+    "state_new",
+    "state_in_progress",
+    "state_waiting",
+    "state_resolved",
+    "closed_today",
+)
+
+
+def reconciliation_days(project_id: int, start: dt.date, end: dt.date) -> dict[dt.date, dict[str, Any]]:
+    """Day totals over the channels (summed in SQL): each count, the difference, whether any channel does
+    not balance and how many channels are signed off."""
+    from .models import Reconciliation
+
+    rows = (
+        Reconciliation.objects.filter(project_id=project_id, day__gte=start, day__lte=end)
+        .values("day")
+        .annotate(
+            diff=Sum(F("closing_actual") - F("closing")),
+            **{f"sum_{f}": Sum(f) for f in RECONCILIATION_SUMS},
+            channels=Count("pk"),
+            mismatched=Count("pk", filter=Q(mismatch=True)),
+            signed=Count("pk", filter=Q(signed_off_at__isnull=False)),
+        )
+        .order_by("day")
+    )
+    out: dict[dt.date, dict[str, Any]] = {}
+    for r in rows:
+        row: dict[str, Any] = dict(r)
+        out[row["day"]] = {
+            **{f: row[f"sum_{f}"] for f in RECONCILIATION_SUMS},
+            "difference": row["diff"],
+            "channels": row["channels"],
+            "mismatched": row["mismatched"],
+            "signed": row["signed"],
+        }
+    return out
+
+
+# Pages: the QC sheet's queues, the item under review, sampling, settings ------------------------------------
+
+SHEET_QUEUES = ("mine", "pending", "returned", "done", "all")
+WAITING = (Check.Status.PENDING, Check.Status.CORRECTED)
+SHEET_PERMS = (Perm.QC_REVIEW, Perm.VIEW_REPORTS, Perm.MANAGE_QC)
+
+
+def sheet_checks(user: User) -> QuerySet[Check]:
+    """checks_for, and every check for a reader whose access reaches all projects (head office): in checks_for
+    `Q(operator=user) | Q()` is just `Q(operator=user)`, so head office would see only their own items."""
+    if any(access(user, p).all_projects for p in SHEET_PERMS):
+        return Check.objects.select_related(
+            "case", "project", "operator", "reviewer", "department", "visit", "draw__plan", "event"
+        )
+    return checks_for(user)
+
+
+def sheet_check_get(user: User, pk: int) -> Check:
+    check = sheet_checks(user).filter(pk=pk).first()
+    if check is None:
+        raise NotFound("未找到该质检记录")
+    return check
+
+
+def check_queue(user: User, queue: str) -> QuerySet[Check]:
+    """One queue of the QC sheet, in the reader's scope, with each line's error counts.
+
+    mine: the reader is the reviewer and the item waits for a check (pending or corrected); pending: every item
+    waiting for a check; returned: items sent back to their operator (someone without QC rights sees only
+    their own); done: passed; all."""
+    from django.db.models import OuterRef, Prefetch, Subquery
+    from django.db.models.functions import Coalesce
+
+    qs = sheet_checks(user)
+    if queue == "mine":
+        qs = qs.filter(reviewer=user, status__in=WAITING)
+    elif queue == "pending":
+        qs = qs.filter(status__in=WAITING)
+    elif queue == "returned":
+        qs = qs.filter(status=Check.Status.RETURNED)
+        if access(user, Perm.QC_REVIEW).is_empty:
+            qs = qs.filter(operator=user)
+    elif queue == "done":
+        qs = qs.filter(status=Check.Status.PASSED)
+    # Counted in subqueries, not a GROUP BY over the joined columns.
+    errors = CheckError.objects.filter(check_item=OuterRef("pk")).order_by().values("check_item")
+    return qs.annotate(
+        n_errors=Coalesce(Subquery(errors.annotate(n=Count("pk")).values("n")), 0),
+        n_fatal=Coalesce(Subquery(errors.filter(fatal=True).annotate(n=Count("pk")).values("n")), 0),
+    ).prefetch_related(Prefetch("errors", queryset=CheckError.objects.select_related("point", "operator")))
+
+
+def check_excerpt(check: Check, limit: int = 8) -> list[Any]:
+    """The timeline around the item under review: the events up to the reviewed reply or closure (or, for a
+    sampled case or visit, up to when it was drawn), the last `limit` of them, oldest first."""
+    from kefu.tickets.models import CaseEvent
+
+    until = check.event.at if check.event_id and check.event else check.created_at
+    events = list(
+        CaseEvent.objects.filter(case_id=check.case_id, at__lte=until)
+        .select_related("actor")
+        .order_by("-at", "-pk")[:limit]
+    )
+    return events[::-1]
+
+
+def closure_event(check: Check) -> Any:
+    """The event that closed the check's case (for a sampled case): the last close or solve-at-once."""
+    from kefu.tickets.models import CaseEvent
+
+    return (
+        CaseEvent.objects.filter(case_id=check.case_id, kind__in=["close", "solve_at_once"])
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+
+
+@dataclass
+class HistoryEntry:
+    at: dt.datetime
+    label: str
+    who: str = ""
+    text: str = ""
+    errors: list[CheckError] = field(default_factory=list)
+    css: str = ""
+
+
+def check_history(check: Check) -> list[HistoryEntry]:
+    """The check's history, rebuilt from its own times and its errors (each return writes its errors at the
+    moment of the return): drawn or queued, each return with its errors, the last correction, the pass.
+    (Checks keep no row per state change, so earlier corrections and who returned in earlier rounds are
+    not known.)"""
+    from django.utils.translation import gettext as _
+
+    reviewer = check.reviewer.display_name if check.reviewer else ""
+    sampled = check.source == Check.Source.SAMPLING and check.draw is not None
+    out = [
+        HistoryEntry(
+            at=check.created_at,
+            label=_("抽检抽中") if check.source == Check.Source.SAMPLING else _("生成复核"),
+            who=check.draw.drawn_by.display_name if sampled and check.draw else "",
+            text=_("分配给 %(n)s") % {"n": reviewer} if reviewer else _("尚未分配检查人"),
+        )
+    ]
+    rounds: dict[dt.datetime, list[CheckError]] = defaultdict(list)
+    for e in check.errors.select_related("point", "operator").order_by("at", "pk"):
+        rounds[e.at].append(e)
+    last_return = max(rounds) if rounds else None
+    for at, errs in sorted(rounds.items()):
+        who = reviewer if at == check.checked_at else ""
+        out.append(HistoryEntry(at=at, label=_("退回修改"), who=who, errors=errs, css="returned"))
+    if check.corrected_at and (last_return is None or check.corrected_at >= last_return):
+        note = check.note.rsplit("【修改说明】", 1)
+        out.append(
+            HistoryEntry(
+                at=check.corrected_at,
+                label=_("经办人已修改"),
+                who=check.operator.display_name if check.operator else "",
+                text=note[1].strip() if len(note) == 2 else "",
+                css="corrected",
+            )
+        )
+    if check.status == Check.Status.PASSED and check.checked_at:
+        out.append(HistoryEntry(at=check.checked_at, label=_("检查通过"), who=reviewer, text=check.note, css="passed"))
+    return sorted(out, key=lambda h: h.at)
+
+
+def qc_staff(project_id: int) -> QuerySet[User]:
+    """Staff of the project whose role may check (QC reviewers, supervisors, managers): sampling reviewers."""
+    from kefu.org.roles import ROLE_PERMS, Role
+
+    roles = [r.value for r in Role if r != Role.HEAD_OFFICE and Perm.QC_REVIEW in ROLE_PERMS.get(r, frozenset())]
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__is_active=True,
+            memberships__project_id=project_id,
+            memberships__role__in=roles,
+        )
+        .distinct()
+        .order_by("name", "username")
+    )
+
+
+def project_staff(project_id: int) -> QuerySet[User]:
+    """Active staff of the project (whose an error was, on a return)."""
+    return (
+        User.objects.filter(
+            is_active=True, kind=User.Kind.STAFF, memberships__is_active=True, memberships__project_id=project_id
+        )
+        .distinct()
+        .order_by("name", "username")
+    )
+
+
+def active_points(project_id: int) -> QuerySet[Any]:
+    """The error points a reviewer may record on the project's checks: shared ones and the project's own."""
+    from .models import ErrorPoint
+
+    return ErrorPoint.objects.filter(Q(project__isnull=True) | Q(project_id=project_id), is_active=True).order_by(
+        "sort", "code", "pk"
+    )
+
+
+def _sampling_access(user: User, field: str = "project") -> Q:
+    """Projects where the reader checks or manages QC (`Q() | x` is `x`, so all projects is handled first)."""
+    grants = [access(user, perm) for perm in (Perm.QC_REVIEW, Perm.MANAGE_QC)]
+    if any(a.all_projects for a in grants):
+        return Q()
+    ids = sorted({pk for a in grants for pk in a.project_ids})
+    return Q(**{f"{field}__in": ids})
+
+
+def plans_for(user: User) -> QuerySet[Any]:
+    """Sampling plans of the projects where the reader checks or manages QC."""
+    from .models import SamplingPlan
+
+    return SamplingPlan.objects.filter(_sampling_access(user)).select_related("project").prefetch_related("reviewers")
+
+
+def plan_get(user: User, pk: int) -> Any:
+    plan = plans_for(user).filter(pk=pk).first()
+    if plan is None:
+        raise NotFound("未找到该抽检方案")
+    return plan
+
+
+def draws_for(user: User) -> QuerySet[Any]:
+    from .models import SamplingDraw
+
+    scope = _sampling_access(user, "plan__project")
+    return SamplingDraw.objects.filter(scope).select_related("plan__project", "drawn_by")
+
+
+def draw_get(user: User, pk: int) -> Any:
+    draw = draws_for(user).filter(pk=pk).first()
+    if draw is None:
+        raise NotFound("未找到该抽检批次")
+    return draw
+
+
+def _settings_scope(user: User) -> Q:
+    a = access(user, Perm.MANAGE_QC)
+    return Q() if a.all_projects else Q(project__isnull=True) | Q(project__in=sorted(a.project_ids))
+
+
+def error_points_for(user: User) -> QuerySet[Any]:
+    """The shared error points and those of the projects where the reader manages QC."""
+    from .models import ErrorPoint
+
+    return ErrorPoint.objects.filter(_settings_scope(user)).select_related("project")
+
+
+def review_policies_for(user: User) -> QuerySet[Any]:
+    from .models import ReviewPolicy
+
+    return ReviewPolicy.objects.filter(_settings_scope(user)).select_related("project", "category__parent")
+
+
+def thresholds_for(user: User) -> QuerySet[StuckThreshold]:
+    return StuckThreshold.objects.filter(_settings_scope(user)).select_related("project")

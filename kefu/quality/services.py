@@ -254,7 +254,7 @@ def check_pass(
     check.status = Check.Status.PASSED
     check.reviewer = actor
     check.note = (note or "").strip()
-    check.checked_at = now
+    check.checked_at = check.checked_at or now  # an item counts as checked once, when first checked
     check.rounds += 1
     check.version += 1
     check.save()
@@ -307,7 +307,7 @@ def check_return(
     check.status = Check.Status.RETURNED
     check.reviewer = actor
     check.note = (note or "").strip()
-    check.checked_at = now
+    check.checked_at = check.checked_at or now  # an item counts as checked once, when first checked
     check.rounds += 1
     check.version += 1
     check.save()
