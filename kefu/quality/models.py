@@ -228,7 +228,7 @@ class Check(models.Model):
     note = models.TextField(_("检查意见"), blank=True)
     rounds = models.PositiveSmallIntegerField(_("检查轮次"), default=0)
     created_at = models.DateTimeField(_("生成时间"), db_index=True)
-    checked_at = models.DateTimeField(_("检查时间"), null=True, blank=True, help_text="the first pass or return")
+    checked_at = models.DateTimeField(_("检查时间"), null=True, blank=True)  # the first pass or return
     corrected_at = models.DateTimeField(_("修改时间"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
