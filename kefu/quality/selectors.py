@@ -470,24 +470,6 @@ def reconciliation_days(project_id: int, start: dt.date, end: dt.date) -> dict[d
 
 SHEET_QUEUES = ("mine", "pending", "returned", "done", "all")
 WAITING = (Check.Status.PENDING, Check.Status.CORRECTED)
-SHEET_PERMS = (Perm.QC_REVIEW, Perm.VIEW_REPORTS, Perm.MANAGE_QC)
-
-
-def sheet_checks(user: User) -> QuerySet[Check]:
-    """checks_for, and every check for a reader whose access reaches all projects (head office): in checks_for
-    `Q(operator=user) | Q()` is just `Q(operator=user)`, so head office would see only their own items."""
-    if any(access(user, p).all_projects for p in SHEET_PERMS):
-        return Check.objects.select_related(
-            "case", "project", "operator", "reviewer", "department", "visit", "draw__plan", "event"
-        )
-    return checks_for(user)
-
-
-def sheet_check_get(user: User, pk: int) -> Check:
-    check = sheet_checks(user).filter(pk=pk).first()
-    if check is None:
-        raise NotFound("未找到该质检记录")
-    return check
 
 
 def check_queue(user: User, queue: str) -> QuerySet[Check]:
@@ -499,7 +481,7 @@ def check_queue(user: User, queue: str) -> QuerySet[Check]:
     from django.db.models import OuterRef, Prefetch, Subquery
     from django.db.models.functions import Coalesce
 
-    qs = sheet_checks(user)
+    qs = checks_for(user)
     if queue == "mine":
         qs = qs.filter(reviewer=user, status__in=WAITING)
     elif queue == "pending":
@@ -546,7 +528,7 @@ def closure_event(check: Check) -> Any:
 
 @dataclass
 class HistoryEntry:
-    at: dt.datetime
+    at: dt.datetime | None  # None: not recorded
     label: str
     who: str = ""
     text: str = ""
@@ -555,10 +537,12 @@ class HistoryEntry:
 
 
 def check_history(check: Check) -> list[HistoryEntry]:
-    """The check's history, rebuilt from its own times and its errors (each return writes its errors at the
+    """The check's history, rebuilt from its own fields and its errors (each return writes its errors at the
     moment of the return): drawn or queued, each return with its errors, the last correction, the pass.
-    (Checks keep no row per state change, so earlier corrections and who returned in earlier rounds are
-    not known.)"""
+
+    Checks keep no row per state change, so some of it is not known: who returned in rounds before the last,
+    corrections before the last, and when an item was passed after a correction (checked_at is the first
+    check); those show without a name or a time."""
     from django.utils.translation import gettext as _
 
     reviewer = check.reviewer.display_name if check.reviewer else ""
@@ -575,8 +559,9 @@ def check_history(check: Check) -> list[HistoryEntry]:
     for e in check.errors.select_related("point", "operator").order_by("at", "pk"):
         rounds[e.at].append(e)
     last_return = max(rounds) if rounds else None
+    returned_last = check.status in (Check.Status.RETURNED, Check.Status.CORRECTED)
     for at, errs in sorted(rounds.items()):
-        who = reviewer if at == check.checked_at else ""
+        who = reviewer if at == last_return and returned_last else ""
         out.append(HistoryEntry(at=at, label=_("退回修改"), who=who, errors=errs, css="returned"))
     if check.corrected_at and (last_return is None or check.corrected_at >= last_return):
         note = check.note.rsplit("【修改说明】", 1)
@@ -589,9 +574,11 @@ def check_history(check: Check) -> list[HistoryEntry]:
                 css="corrected",
             )
         )
-    if check.status == Check.Status.PASSED and check.checked_at:
-        out.append(HistoryEntry(at=check.checked_at, label=_("检查通过"), who=reviewer, text=check.note, css="passed"))
-    return sorted(out, key=lambda h: h.at)
+    out.sort(key=lambda h: h.at or check.created_at)
+    if check.status == Check.Status.PASSED:
+        passed_at = check.checked_at if not rounds else None  # passed at the first check, else unknown
+        out.append(HistoryEntry(at=passed_at, label=_("检查通过"), who=reviewer, text=check.note, css="passed"))
+    return out
 
 
 def qc_staff(project_id: int) -> QuerySet[User]:
