@@ -454,3 +454,40 @@ class DailyJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.day}"
+
+
+class CheckLog(models.Model):
+    """One step of a check's life (queued or drawn, passed, returned with errors, corrected): append-only,
+    so the sheet's history shows who did what and when in every round."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("生成")
+        PASSED = "passed", _("检查通过")
+        RETURNED = "returned", _("退回修改")
+        CORRECTED = "corrected", _("经办人已修改")
+
+    check_item = models.ForeignKey(Check, on_delete=models.CASCADE, related_name="log", verbose_name=_("质检记录"))
+    kind = models.CharField(_("步骤"), max_length=10, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("操作人"),
+    )
+    at = models.DateTimeField(_("时间"))
+    note = models.TextField(_("说明"), blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        verbose_name = _("质检过程")
+        verbose_name_plural = _("质检过程")
+
+    def __str__(self) -> str:
+        return f"{self.check_item_id} {self.kind}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError("The check log is append-only")
+        super().save(*args, **kwargs)

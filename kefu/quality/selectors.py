@@ -537,47 +537,37 @@ class HistoryEntry:
 
 
 def check_history(check: Check) -> list[HistoryEntry]:
-    """The check's history, rebuilt from its own fields and its errors (each return writes its errors at the
-    moment of the return): drawn or queued, each return with its errors, the last correction, the pass.
-
-    Checks keep no row per state change, so some of it is not known: who returned in rounds before the last,
-    corrections before the last, and when an item was passed after a correction (checked_at is the first
-    check); those show without a name or a time."""
+    """The check's history from its append-only log (CheckLog), each return with the errors it recorded."""
     from django.utils.translation import gettext as _
 
-    reviewer = check.reviewer.display_name if check.reviewer else ""
-    sampled = check.source == Check.Source.SAMPLING and check.draw is not None
-    out = [
-        HistoryEntry(
-            at=check.created_at,
-            label=_("抽检抽中") if check.source == Check.Source.SAMPLING else _("生成复核"),
-            who=check.draw.drawn_by.display_name if sampled and check.draw else "",
-            text=_("分配给 %(n)s") % {"n": reviewer} if reviewer else _("尚未分配检查人"),
-        )
-    ]
-    rounds: dict[dt.datetime, list[CheckError]] = defaultdict(list)
+    from .models import CheckLog
+
+    errors: dict[dt.datetime, list[CheckError]] = defaultdict(list)
     for e in check.errors.select_related("point", "operator").order_by("at", "pk"):
-        rounds[e.at].append(e)
-    last_return = max(rounds) if rounds else None
-    returned_last = check.status in (Check.Status.RETURNED, Check.Status.CORRECTED)
-    for at, errs in sorted(rounds.items()):
-        who = reviewer if at == last_return and returned_last else ""
-        out.append(HistoryEntry(at=at, label=_("退回修改"), who=who, errors=errs, css="returned"))
-    if check.corrected_at and (last_return is None or check.corrected_at >= last_return):
-        note = check.note.rsplit("【修改说明】", 1)
-        out.append(
-            HistoryEntry(
-                at=check.corrected_at,
-                label=_("经办人已修改"),
-                who=check.operator.display_name if check.operator else "",
-                text=note[1].strip() if len(note) == 2 else "",
-                css="corrected",
+        errors[e.at].append(e)
+    out = []
+    for step in check.log.select_related("actor").order_by("at", "pk"):
+        who = step.actor.display_name if step.actor else ""
+        if step.kind == CheckLog.Kind.CREATED:
+            sampled = check.source == Check.Source.SAMPLING
+            label = _("抽检抽中") if sampled else _("生成复核")
+            text = _("分配给 %(n)s") % {"n": step.note} if step.note else _("尚未分配检查人")
+            out.append(HistoryEntry(at=step.at, label=label, who=who, text=text))
+        elif step.kind == CheckLog.Kind.RETURNED:
+            out.append(
+                HistoryEntry(
+                    at=step.at,
+                    label=_("退回修改"),
+                    who=who,
+                    text=step.note,
+                    errors=errors.get(step.at, []),
+                    css="returned",
+                )
             )
-        )
-    out.sort(key=lambda h: h.at or check.created_at)
-    if check.status == Check.Status.PASSED:
-        passed_at = check.checked_at if not rounds else None  # passed at the first check, else unknown
-        out.append(HistoryEntry(at=passed_at, label=_("检查通过"), who=reviewer, text=check.note, css="passed"))
+        elif step.kind == CheckLog.Kind.CORRECTED:
+            out.append(HistoryEntry(at=step.at, label=_("经办人已修改"), who=who, text=step.note, css="corrected"))
+        else:
+            out.append(HistoryEntry(at=step.at, label=_("检查通过"), who=who, text=step.note, css="passed"))
     return out
 
 

@@ -29,6 +29,7 @@ from kefu.visits.services import share_of
 from .models import (
     Check,
     CheckError,
+    CheckLog,
     ErrorPoint,
     Reconciliation,
     ReviewPolicy,
@@ -175,6 +176,9 @@ def _queue_review(case: Case, event: CaseEvent, subject: str, target: str, now: 
             )
     except IntegrityError:
         return None
+    CheckLog.objects.create(
+        check_item=check, kind=CheckLog.Kind.CREATED, at=now, note=reviewer.display_name if reviewer else ""
+    )
     if reviewer is not None:
         notify(
             [reviewer],
@@ -258,6 +262,7 @@ def check_pass(
     check.rounds += 1
     check.version += 1
     check.save()
+    CheckLog.objects.create(check_item=check, kind=CheckLog.Kind.PASSED, actor=actor, at=now, note=check.note)
     return check
 
 
@@ -311,6 +316,7 @@ def check_return(
     check.rounds += 1
     check.version += 1
     check.save()
+    CheckLog.objects.create(check_item=check, kind=CheckLog.Kind.RETURNED, actor=actor, at=now, note=check.note)
     if check.operator is not None:
         notify(
             [check.operator],
@@ -341,9 +347,9 @@ def check_correct(
         raise ValidationFailed("请说明修改情况", fields={"note": ["请说明修改情况"]})
     check.status = Check.Status.CORRECTED
     check.corrected_at = now
-    check.note = f"{check.note}\n【修改说明】{note}".strip()
     check.version += 1
     check.save()
+    CheckLog.objects.create(check_item=check, kind=CheckLog.Kind.CORRECTED, actor=actor, at=now, note=note)
     if check.reviewer is not None:
         notify(
             [check.reviewer],
@@ -526,6 +532,18 @@ def sampling_draw(
             )
         )
     Check.objects.bulk_create(checks)
+    CheckLog.objects.bulk_create(
+        [
+            CheckLog(
+                check_item=c,
+                kind=CheckLog.Kind.CREATED,
+                actor=actor,
+                at=now,
+                note=c.reviewer.display_name if c.reviewer else "",
+            )
+            for c in checks
+        ]
+    )
     for reviewer_id, n in loads.items():
         notify(
             User.objects.filter(pk=reviewer_id),

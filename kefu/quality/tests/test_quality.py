@@ -107,6 +107,14 @@ def test_a_returned_item_goes_back_to_its_operator_and_comes_back_corrected(desk
     assert check.status == Check.Status.CORRECTED
     check = services.check_pass(actor=desk.w.quinn, check=check, now=T0 + 100 * M)
     assert check.status == Check.Status.PASSED and check.rounds == 2
+    assert check.checked_at == T0 + 60 * M  # counted once, when first checked
+    history = [(h.label, h.who, h.at, len(h.errors)) for h in selectors.check_history(check)]
+    assert history == [
+        ("生成复核", "", T0 + 10 * M, 0),
+        ("退回修改", "徐慧", T0 + 60 * M, 2),
+        ("经办人已修改", "赵敏", T0 + 90 * M, 0),
+        ("检查通过", "徐慧", T0 + 100 * M, 0),
+    ]
 
 
 def test_a_share_review_policy_picks_the_same_items_every_time(desk, new_case):
