@@ -671,7 +671,8 @@ def stuck(request: AuthedRequest) -> HttpResponse:
         ctx["tables"] = stuck_tables(project, now)
         ctx["scope_line"] = _("项目：%(p)s · 统计时间：%(t)s") % {"p": project.name, "t": _when(now)}
         if request.GET.get("export") == "xlsx":
-            name = f"{_('滞留清单')}-{project.name}-{timezone.localtime(now):%Y%m%d}"
+            label = _("滞留清单")
+            name = f"{label}-{project.name}-{timezone.localtime(now):%Y%m%d}"
             return xlsx_sheets_response(name, [t.sheet() for t in ctx["tables"]])
     return _page(request, "quality/reports/stuck.html", ctx)
 

@@ -536,7 +536,8 @@ def index(request: AuthedRequest) -> HttpResponse:
         tables = BUILDERS[report](user, f, now)
         scope_line = _scope_line(f)
         if request.GET.get("export") == "xlsx":
-            name = f"{_('回访报表')}-{REPORTS[report]}-{f.period.label}"
+            label = _("回访报表")
+            name = f"{label}-{REPORTS[report]}-{f.period.label}"
             return xlsx_sheets_response(name, [t.sheet() for t in tables])
     query = request.GET.copy()
     query.pop("export", None)

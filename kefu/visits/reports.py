@@ -236,9 +236,7 @@ def visit_rate(user: User, f: Filters, now: dt.datetime | None = None) -> RateRe
         by_project=rows(("project_id", "project__code", "project__name"), lambda r: r["project__name"]),
         by_zone=rows(
             ("zone_id", "project__code", "zone__code", "project__name", "zone__name"),
-            lambda r: (
-                f"{r['project__name']} {r['zone__name']}" if r["zone_id"] else f"{r['project__name']} {_('未分区')}"
-            ),
+            lambda r: " ".join([r["project__name"], r["zone__name"] if r["zone_id"] else str(_("未分区"))]),
         ),
         by_visitor=rows(
             ("assignee_id", "assignee__name", "assignee__username"),
