@@ -1,14 +1,15 @@
 """Demo satisfaction surveys for `manage.py seed_demo`, made through kefu.surveys.services.
 
-阳光花园 (if it exists) gets two surveys of all its households, answered by phone (some at the door) by
-the zones' stewards and the front desk:
+阳光花园 (if it exists) gets two surveys, each of half its households (drawn building by building by the
+survey service), answered by phone (some at the door) by the zones' stewards and the front desk:
 - last half-year's, run in its last month and closed: about 84% answered, 5% declined, the rest never
   reached. The overall scores are dealt out per zone so that each zone's satisfaction (CSAT) lands on its
   target (between about 90% and 94%; the estate about 92-93%); the service dimensions and the
   recommendation score follow each household's overall score. The few dissatisfied households got a
   follow-up visit from their steward (kefu.visits), made within days.
-- this half-year's, opened two weeks ago and still open: about 30% answered so far, two of the demo
-  residents through their own login; the other residents' questionnaires still wait for them.
+- this half-year's, opened two weeks ago and still open: about 30% answered so far (the follow-ups of
+  the latest dissatisfied answers are still to be made); the demo residents in the sample answered
+  through their own login, two of them, the others' questionnaires still wait for them.
 
 Fixed random seeds and the demo clock of kefu/tickets/demo.py.
 """
@@ -35,8 +36,9 @@ from . import services
 from .models import Question, Response, Survey
 
 SEED = 20261122
+SAMPLE_PERCENT = 50
 # Each zone's share of satisfied answers (scores 4-5) in the closed survey, by the zone's order.
-ZONE_CSAT = [0.925, 0.935, 0.915, 0.94, 0.905, 0.93, 0.91, 0.92]
+ZONE_CSAT = [0.925, 0.935, 0.915, 0.93, 0.91, 0.93, 0.915, 0.92]
 # Of the answers that are not satisfied: dissatisfied (1-2) rather than neutral (3).
 DISSATISFIED_SHARE = 0.25
 VERY_SATISFIED_SHARE = 0.6  # of the satisfied: 5 rather than 4
@@ -112,14 +114,22 @@ class SurveyMaker:
         self.agents = staff(project, Role.AGENT)
         self.caller = Caller(clock, rng)
         self._questions: dict[int, list[Question]] = {}
+        self._stewards: dict[int | None, list[User]] = {}
 
     def create_and_open(self, name: str, start: dt.date, end: dt.date, seed: int) -> Survey:
         created = at(start - dt.timedelta(days=5), self.rng, [(10, 1)])
         self.clock.t = created
         survey = services.survey_create(
-            actor=self.manager, project=self.project, name=name, period_start=start, period_end=end, intro=INTRO,
+            actor=self.manager,
+            project=self.project,
+            name=name,
+            period_start=start,
+            period_end=end,
+            sample=Survey.Sample.SHARE,
+            share_percent=SAMPLE_PERCENT,
+            intro=INTRO,
             now=created,
-        )  # fmt: skip
+        )
         opened = at(start, self.rng, [(9, 1)])
         self.clock.t = opened
         return services.survey_open(actor=self.manager, survey=survey, seed=seed, now=opened)
@@ -181,20 +191,19 @@ class SurveyMaker:
         return sorted(by_zone.items(), key=lambda kv: (kv[0] is None, kv[1][0].zone.code if kv[1][0].zone else ""))
 
     def resident_responses(self, survey: Survey) -> list[tuple[Response, User]]:
-        out = [
+        """The questionnaires of households with a demo resident's login, by the login's name."""
+        rows = survey.responses.filter(customer__account__isnull=False).select_related("customer__account")
+        return [
             (r, r.customer.account)
-            for r in survey.responses.filter(customer__account__isnull=False)
-            .select_related("customer__account")
-            .order_by("customer__account__username")
+            for r in rows.order_by("customer__account__username", "pk")
             if r.customer is not None and r.customer.account is not None
         ]
-        return out
 
     def deal(self, n: int, csat: float) -> list[int]:
         """n overall scores, shuffled, of which round(n × csat) are satisfied (4-5)."""
         satisfied = round(n * csat)
         rest = n - satisfied
-        dissatisfied = round(rest * DISSATISFIED_SHARE)
+        dissatisfied = max(round(rest * DISSATISFIED_SHARE), 1 if rest >= 2 else 0)  # a zone has one at least
         fives = round(satisfied * VERY_SATISFIED_SHARE)
         ones = round(dissatisfied * 0.3)
         scores = [5] * fives + [4] * (satisfied - fives) + [3] * (rest - dissatisfied)
@@ -205,8 +214,13 @@ class SurveyMaker:
     def day_in(self, start: dt.date, end: dt.date) -> dt.date:
         return start + dt.timedelta(days=self.rng.randint(0, max(0, (end - start).days)))
 
+    def stewards(self, zone_id: int | None) -> list[User]:
+        if zone_id not in self._stewards:
+            self._stewards[zone_id] = visit_services.zone_stewards(zone_id)
+        return self._stewards[zone_id]
+
     def caller_for(self, r: Response) -> User:
-        stewards = visit_services.zone_stewards(r.zone_id)
+        stewards = self.stewards(r.zone_id)
         if stewards and (self.rng.random() < 0.7 or not self.agents):
             return stewards[0]
         return self.rng.choice(self.agents)
@@ -218,7 +232,7 @@ class SurveyMaker:
             t = self.now - dt.timedelta(minutes=rng.randint(5, 300))
         staff_member = actor or self.caller_for(r)
         channel = Response.Channel.PHONE
-        if actor is None and staff_member in visit_services.zone_stewards(r.zone_id) and rng.random() < 0.2:
+        if actor is None and staff_member in self.stewards(r.zone_id) and rng.random() < 0.2:
             channel = Response.Channel.VISIT
         answers: dict[int, Any] = {}
         for q in self.questions(r.survey_id):

@@ -1,10 +1,15 @@
 """Demo cases for `manage.py seed_demo`: four months of a service desk's work, made through the services.
 
 Every case is created and moved along by kefu.tickets.services with `now=` set to a plausible moment
-(created during the day, dispatched minutes later, resolved within or sometimes past its time limit,
-closed after the return visit), so the timelines, SLA dates, notifications and search documents are
-exactly what real use would have written. A step that would fall after the present is not taken: recent
-cases are still open, some in the grab pool, some waiting; a few older ones are stuck and overdue.
+(created during the day, dispatched minutes later, resolved within or sometimes past its time limit),
+so the timelines, SLA dates, notifications and search documents are exactly what real use would have
+written. A step that would fall after the present is not taken: recent cases are still open, some in the
+grab pool, some waiting; a few older ones are stuck and overdue.
+
+Resolving a case brings its return visit (kefu.visits.services.on_case_resolved; a praise closes at once).
+What happens next is the caller's `after_resolve` hook: kefu/visits/demo.py makes the call-backs, which
+close the case or send it back for rework. The work orders of a split case get no call-back: the desk
+closes them when the case is resolved.
 
 While the cases are made, `django.utils.timezone.now` follows the simulated clock, so the rows stamped
 automatically (notifications, `updated_at`) carry the historical time too. Fixed random seed: every run
@@ -16,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -273,6 +278,7 @@ KINDS = {
 }
 CHANNELS = [(Channel.PHONE, 46), (Channel.WECHAT, 20), (Channel.WALK_IN, 13), (Channel.PORTAL, 12)]
 PATROL_SHARE = 0.12  # of the public-area cases
+RESIDENT_SHARE = 0.012  # of the cases: reported by a resident with a login (kefu/visits/demo.py rates them)
 HOURS = [  # hour of day → weight (Beijing time)
     (7, 2), (8, 6), (9, 10), (10, 10), (11, 8), (12, 4), (13, 5), (14, 8), (15, 9), (16, 8),
     (17, 6), (18, 4), (19, 4), (20, 3), (21, 2), (22, 1),
@@ -320,6 +326,7 @@ RESOLVE_NOTES = {
         "已协助开锁，业主表示感谢。",
     ],
     "praise": ["已在部门例会通报表扬，并纳入月度评优。"],
+    "repair": ["已安排维修人员上门处理，现场复查正常。", "已维修完毕，并请业主现场确认。"],
     "special_service": ["服务已完成，业主验收满意，已按标准收费。", "上门维修完毕，更换配件，业主签字确认。"],
 }
 ANSWERS = {
@@ -348,12 +355,6 @@ COMPLAINT_REPLIES = [
     "您好，非常抱歉给您带来不便，我们已核实情况并安排整改，处理结果会及时告知您。",
     "您好，您的投诉已受理，投诉专员将跟进处理，24小时内给您回复处理方案。",
 ]
-CLOSE_NOTES = [
-    "回访业主，对处理结果满意。",
-    "回访业主表示问题已解决，服务满意。",
-    "回访无人接听，按规定办结。",
-    "回访业主基本满意，建议加快响应速度。",
-]
 REJECT_REASONS = [
     "不属于本组专业，请改派。",
     "现场查看为户内私有设备，建议改为特约服务。",
@@ -370,12 +371,15 @@ HOLD_NOTES = {
     WaitReason.CUSTOMER: "业主出差，约定回来后再上门。",
     WaitReason.OTHER_DEPARTMENT: "需协调楼上业主配合，等待客服部联系。",
 }
-REOPEN_REASONS = ["业主反映问题再次出现，要求重新处理。", "回访时业主表示问题未彻底解决。"]
 PREFERRED = ["周六上午", "周日下午", "工作日晚上7点后", "明天上午10点", "本周内任意时间"]
 
 
 class Stop(Exception):
     """The next step would happen after the present: the case stays as it is."""
+
+
+# Called once a case is resolved (and its work orders are closed): the return visit and what follows.
+AfterResolve = Callable[["CaseMaker", Case], None]
 
 
 @dataclass
@@ -393,6 +397,8 @@ class Desk:
     households: list[tuple[Unit, Customer]]
     phones: dict[int, tuple[str, str]]  # customer id → (contact name, phone)
     texts: dict[tuple[str, str], list[T]]
+    accounts: dict[int, User] = field(default_factory=dict)  # customer id → the resident's own login
+    residents: list[tuple[Unit, Customer]] = field(default_factory=list)  # households with a login
 
 
 @dataclass
@@ -408,11 +414,11 @@ def simulated(clock: Clock) -> Iterator[None]:
         yield
 
 
-def build_demo_cases(*, small: bool = False) -> Counter[str]:
-    """Make the demo cases of YGHY and GMZX (those of them that exist). Returns the cases made per status."""
+def build_demo_cases(*, small: bool = False, after_resolve: AfterResolve | None = None) -> Counter[str]:
+    """Make the demo cases of YGHY and GMZX (those of them that exist). Returns the cases made per status.
+    Without `after_resolve`, resolved cases wait for their return visit."""
     real_now = timezone.now()
     clock = Clock(real_now=real_now, t=real_now)
-    categories = {(c.kind, c.code): c for c in Category.objects.filter(project__isnull=True).select_related("parent")}
     projects = []
     with simulated(clock):
         for code, (full, few) in VOLUME.items():
@@ -421,14 +427,25 @@ def build_demo_cases(*, small: bool = False) -> Counter[str]:
                 continue
             projects.append(project)
             analyze()
-            maker = CaseMaker(load_desk(project), categories, clock, random.Random(f"{SEED}-{code}-cases"))
+            maker = case_maker(project, clock, after_resolve, "cases")
             maker.run(few if small else full)
-    # The staff have read what is done with; what is still open stays unread.
-    Notification.objects.filter(case__project__in=projects, read_at__isnull=True).exclude(
-        case__status__in=OPEN_STATUSES
-    ).update(read_at=real_now)
+    mark_done_read(projects, real_now)
     cases = Case.objects.filter(project__in=projects)
     return Counter(dict(cases.values_list("status").annotate(n=Count("pk")).values_list("status", "n")))
+
+
+def case_maker(project: Project, clock: Clock, after_resolve: AfterResolve | None, purpose: str) -> CaseMaker:
+    """A CaseMaker for the project with its own fixed seed per purpose (the run of cases, visit findings...)."""
+    categories = {(c.kind, c.code): c for c in Category.objects.filter(project__isnull=True).select_related("parent")}
+    rng = random.Random(f"{SEED}-{project.code}-{purpose}")
+    return CaseMaker(load_desk(project), categories, clock, rng, after_resolve=after_resolve)
+
+
+def mark_done_read(projects: Sequence[Project], real_now: dt.datetime) -> None:
+    """The staff have read what is done with; what is still open (or waiting for its visit) stays unread."""
+    Notification.objects.filter(case__project__in=projects, read_at__isnull=True).exclude(
+        case__status__in=OPEN_STATUSES | {Status.RESOLVED}
+    ).update(read_at=real_now)
 
 
 def analyze() -> None:
@@ -478,6 +495,8 @@ def load_desk(project: Project) -> Desk:
             continue
         name = c.label.split(" ")[-1] if c.customer.kind == Customer.Kind.ORGANISATION and c.label else ""
         phones[c.customer_id] = (name or c.customer.name, c.value)
+    linked = Customer.objects.filter(project=project, account__isnull=False, account__is_active=True)
+    accounts = {c.pk: c.account for c in linked.select_related("account") if c.account is not None}
     office = project.kind == Project.Kind.OFFICE
     return Desk(
         project=project,
@@ -491,6 +510,8 @@ def load_desk(project: Project) -> Desk:
         households=households,
         phones=phones,
         texts=OFFICE if office else RESIDENTIAL,
+        accounts=accounts,
+        residents=[(u, c) for u, c in households if c.pk in accounts],
     )
 
 
@@ -499,8 +520,16 @@ def weighted(rng: random.Random, pairs: Sequence[tuple[Any, float]]) -> Any:
 
 
 class CaseMaker:
-    def __init__(self, desk: Desk, categories: dict[tuple[str, str], Category], clock: Clock, rng: random.Random):
+    def __init__(
+        self,
+        desk: Desk,
+        categories: dict[tuple[str, str], Category],
+        clock: Clock,
+        rng: random.Random,
+        after_resolve: AfterResolve | None = None,
+    ):
         self.desk = desk
+        self.after_resolve = after_resolve
         self.categories = categories
         self.clock = clock
         self.rng = rng
@@ -575,6 +604,9 @@ class CaseMaker:
         kind, category, (title, description, public) = self.pick_text(kind, night)
         unit, customer = rng.choice(d.households)
         channel = weighted(rng, CHANNELS)
+        if d.residents and rng.random() < RESIDENT_SHARE:
+            unit, customer = rng.choice(d.residents)  # the demo residents report through their own login
+            channel = Channel.PORTAL
         if public and kind in ("repair", "complaint", "suggestion") and rng.random() < PATROL_SHARE:
             channel = Channel.PATROL
         actor = rng.choice(d.agents)
@@ -634,7 +666,8 @@ class CaseMaker:
         code = TRADE_DEPARTMENT.get(trade, "KF-QT")
         return code if self.desk.members.get(code) else "KF-QT"
 
-    def handle(self, case: Case, intake: User) -> None:
+    def handle(self, case: Case, intake: User, dept: str = "") -> None:
+        """Take a new case as far as the present allows; `dept` overrides the department its category gives."""
         d, rng = self.desk, self.rng
         old = self.clock.t < self.now - dt.timedelta(days=3)
         # A few older cases got stuck somewhere (forgotten, overdue; or waiting for parts for weeks).
@@ -660,7 +693,7 @@ class CaseMaker:
         self.later(1, 5) if urgent else self.later(3, 40)
         if case.kind == Kind.COMPLAINT:
             self.reply(case, d.complaint_officer, COMPLAINT_REPLIES, lo=20, hi=600)
-        dept = self.department_for(case)
+        dept = dept or self.department_for(case)
         if (
             case.kind == Kind.REPAIR
             and case.category
@@ -787,7 +820,7 @@ class CaseMaker:
         if end > self.clock.t:
             self.later_to(end)
         case = services.case_resolve(actor=handler, case=case, note=self.resolve_note(case), now=self.clock.t)
-        self.close(case)
+        self.finish(case)
 
     def later_to(self, t: dt.datetime) -> None:
         if t > self.now - dt.timedelta(minutes=1):
@@ -795,28 +828,22 @@ class CaseMaker:
         self.clock.t = t
 
     def resolve_note(self, case: Case) -> str:
-        assert case.category is not None
-        notes = RESOLVE_NOTES.get(case.category.code) or RESOLVE_NOTES.get(case.kind) or ["已处理完毕。"]
+        code = case.category.code if case.category is not None else ""
+        notes = RESOLVE_NOTES.get(code) or RESOLVE_NOTES.get(case.kind) or ["已处理完毕。"]
         return self.rng.choice(notes)
 
-    def close(self, case: Case, children: Sequence[Case] = ()) -> None:
-        d, rng = self.desk, self.rng
-        quick = case.kind in (Kind.CONSULTATION, Kind.HELP, Kind.PRAISE, Kind.SUGGESTION)
-        self.later(30, 600) if quick else self.later(240, 4000)
-        visitor = rng.choice(d.agents) if rng.random() < 0.8 else d.supervisor
-        case = services.case_close(actor=visitor, case=case, note=rng.choice(CLOSE_NOTES), now=self.clock.t)
+    def finish(self, case: Case, children: Sequence[Case] = ()) -> None:
+        """The case is resolved: the desk closes its work orders (they get no call-back of their own), then
+        the return visit follows (a praise has closed by itself)."""
         for child in children:
-            services.case_close(actor=visitor, case=child, note="随主工单关闭", now=self.clock.t)
-        if not children and case.assignee is not None and rng.random() < 0.03:
-            self.later(600, 6000)
-            case = services.case_reopen(
-                actor=d.supervisor, case=case, reason=rng.choice(REOPEN_REASONS), now=self.clock.t
-            )
-            self.later(60, 1440)
-            assert case.assignee is not None
-            case = services.case_resolve(actor=case.assignee, case=case, note=self.resolve_note(case), now=self.clock.t)
-            self.later(240, 2000)
-            services.case_close(actor=visitor, case=case, note="再次回访，业主满意。", now=self.clock.t)
+            child.refresh_from_db()
+            if child.status == Status.RESOLVED:
+                self.later(5, 120)
+                desk = self.rng.choice(self.desk.agents)
+                services.case_close(actor=desk, case=child, note="工作单已完成，随主工单办结", now=self.clock.t)
+        case.refresh_from_db()
+        if case.status == Status.RESOLVED and self.after_resolve is not None:
+            self.after_resolve(self, case)
 
     def split(self, case: Case, intake: User, stuck: bool) -> None:
         """A leak that needs the plumbers and the builders: two work orders; the case is resolved with the last."""
@@ -839,5 +866,4 @@ class CaseMaker:
             services.case_start(actor=worker, case=child, now=self.clock.t)
             self.later(60, 600)
             services.case_resolve(actor=worker, case=child, note=self.resolve_note(child), now=self.clock.t)
-        case.refresh_from_db()
-        self.close(case, children)
+        self.finish(case, children)

@@ -5,8 +5,10 @@ shops), 国贸中心大厦 (an office tower, floors as zones, ~150 offices let t
 400 热线呼叫中心 (a call centre without property); head-office departments; a login for every
 role (one password, printed by --print-logins); customers with contacts, ID numbers with a valid
 check digit, occupancy history, credit grades with their history, tags, key customers, notes,
-and equipment archives with their records; then four months of service-desk cases in 阳光花园 and
-国贸中心大厦, made through the case services with historical times (kefu/tickets/demo.py).
+and equipment archives with their records; a few residents with their own login (微物业) linked to their
+archives; then four months of service-desk cases in 阳光花园 and 国贸中心大厦, made through the case
+services with historical times (kefu/tickets/demo.py), with their return visits (kefu/visits/demo.py);
+a year of quarterly visit plans and two satisfaction surveys of 阳光花园 (kefu/surveys/demo.py).
 
 The data is the same on every run (fixed random seed; dates are relative to today). The big tables
 are written with bulk_create in one transaction, bypassing the audit log: this is seed data, not
@@ -25,7 +27,7 @@ import random
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -54,8 +56,13 @@ from kefu.customers.models import (
 )
 from kefu.org.models import Department, Membership, Project, User, Zone
 from kefu.org.roles import Role
+from kefu.quality.demo import build_demo_qc
+from kefu.surveys.demo import build_demo_surveys
+from kefu.surveys.models import Response, Survey
 from kefu.tickets.demo import build_demo_cases
 from kefu.tickets.models import Case, CaseEvent
+from kefu.visits.demo import CallBacks, build_demo_plans, finish_demo_visits
+from kefu.visits.models import ReturnVisit, VisitPlan
 
 DEMO_PASSWORD = "kefu2026!"
 SEED = 20261122
@@ -202,8 +209,12 @@ def roster(size: Size) -> list[StaffSpec]:
     return s
 
 
+# Residents of 阳光花园 with their own login (微物业), linked to their archive (Customer.account).
+RESIDENTS = ["yezhu1", "yezhu2", "yezhu3", "yezhu4"]
+
+
 def all_demo_usernames() -> list[str]:
-    return [s.username for s in roster(FULL)]
+    return [s.username for s in roster(FULL)] + RESIDENTS
 
 
 # --------------------------------------------------------------------------------------------------
@@ -613,30 +624,38 @@ class Command(BaseCommand):
             raise CommandError("演示数据（或同名项目、账号）已存在。")
         started = time.monotonic()
         size = SMALL if options["small"] else FULL
+        seeder = Seeder(size)
         with transaction.atomic(), disable_auditlog(), historical_timestamps():
-            Seeder(size).run()
+            seeder.run()
         self.stdout.write(self.summary(time.monotonic() - started))
+        if options["verbosity"] >= 2:
+            self.stdout.write("，".join(f"{label} {seconds:.1f} 秒" for label, seconds in seeder.timings))
 
     def summary(self, seconds: float) -> str:
-        counts = [
-            ("项目", Project),
-            ("部门", Department),
-            ("责任区域", Zone),
-            ("员工", User),
-            ("楼栋", Building),
-            ("房屋", Unit),
-            ("客户", Customer),
-            ("联系方式", Contact),
-            ("入住记录", Occupancy),
-            ("信用记录", CreditGradeChange),
-            ("重点客户", KeyCustomer),
-            ("备注", CustomerNote),
-            ("设备", Asset),
-            ("设备记录", AssetRecord),
-            ("工单", Case),
-            ("工单记录", CaseEvent),
+        counts: list[tuple[str, Any]] = [
+            ("项目", Project.objects),
+            ("部门", Department.objects),
+            ("责任区域", Zone.objects),
+            ("员工", User.objects.filter(kind=User.Kind.STAFF)),
+            ("住户账号", User.objects.filter(kind=User.Kind.CUSTOMER)),
+            ("楼栋", Building.objects),
+            ("房屋", Unit.objects),
+            ("客户", Customer.objects),
+            ("联系方式", Contact.objects),
+            ("入住记录", Occupancy.objects),
+            ("信用记录", CreditGradeChange.objects),
+            ("重点客户", KeyCustomer.objects),
+            ("备注", CustomerNote.objects),
+            ("设备", Asset.objects),
+            ("设备记录", AssetRecord.objects),
+            ("工单", Case.objects),
+            ("工单记录", CaseEvent.objects),
+            ("回访", ReturnVisit.objects),
+            ("走访计划", VisitPlan.objects),
+            ("满意度调查", Survey.objects),
+            ("调查答卷", Response.objects),
         ]
-        parts = "，".join(f"{label} {model._default_manager.count()}" for label, model in counts)
+        parts = "，".join(f"{label} {qs.count()}" for label, qs in counts)
         return f"演示数据已生成（{seconds:.1f} 秒）：{parts}。"
 
     def print_logins(self) -> None:
@@ -665,6 +684,20 @@ class Command(BaseCommand):
                 )
         self.stdout.write(f"演示账号（密码均为 {DEMO_PASSWORD}）：")
         self.stdout.write(format_table(rows))
+        residents = [
+            (
+                u.username,
+                u.display_name,
+                c.project.name,
+                "、".join(o.unit.code for o in c.occupancies.all() if o.move_out is None),
+            )
+            for u in User.objects.filter(username__in=RESIDENTS, kind=User.Kind.CUSTOMER).order_by("username")
+            for c in u.customer_archives.select_related("project").prefetch_related("occupancies__unit")
+        ]
+        if residents:
+            self.stdout.write("")
+            self.stdout.write("住户账号（微物业，密码同上）：")
+            self.stdout.write(format_table([("账号", "姓名", "项目", "房屋"), *residents]))
 
 
 def _width(s: str) -> int:
@@ -688,6 +721,8 @@ class Seeder:
         self.today = timezone.localdate(self.now)
         self.tz = timezone.get_current_timezone()
         self.b = Built()
+        self.timings: list[tuple[str, float]] = []  # seconds per step, printed with -v 2
+        self.password = make_password(DEMO_PASSWORD)  # one hash for every demo account (hashing is slow)
         self.rng = random.Random(SEED)
         self.people = People(random.Random(f"{SEED}-people"))
 
@@ -706,10 +741,62 @@ class Seeder:
         return start + dt.timedelta(days=rng.randint(0, (end - start).days))
 
     def run(self) -> None:
-        self.organisation()
-        self.residential()
-        self.office_tower()
-        build_demo_cases(small=self.size == SMALL)
+        small = self.size == SMALL
+        steps: list[tuple[str, Callable[[], object]]] = [
+            ("组织与账号", self.organisation),
+            ("阳光花园档案", self.residential),
+            ("住户账号", self.residents),
+            ("国贸中心大厦档案", self.office_tower),
+            ("工单与回访", lambda: build_demo_cases(small=small, after_resolve=CallBacks())),
+            ("走访计划", lambda: build_demo_plans(small=small)),
+            ("满意度调查", lambda: build_demo_surveys(small=small)),
+            ("回访审核", finish_demo_visits),
+            ("质检与日结", lambda: build_demo_qc(small=small)),
+        ]
+        for label, step in steps:
+            started = time.monotonic()
+            step()
+            self.timings.append((label, time.monotonic() - started))
+
+    def residents(self) -> None:
+        """A few owners of 阳光花园 (in different zones where there are several) got a login, linked to their
+        archive after their residence was checked."""
+        project = self.b.projects[YG]
+        rng = random.Random(f"{SEED}-residents")
+        owners = (
+            Occupancy.objects.filter(
+                unit__project=project,
+                relation=Occupancy.Relation.OWNER,
+                move_out__isnull=True,
+                customer__kind=Customer.Kind.PERSON,
+                customer__is_active=True,
+                customer__contacts__kind=Contact.Kind.MOBILE,
+                customer__contacts__is_primary=True,
+            )
+            .select_related("customer", "unit")
+            .order_by("unit__zone__code", "customer__code")
+        )
+        by_zone: dict[int | None, list[Customer]] = {}
+        for o in owners:
+            by_zone.setdefault(o.unit.zone_id, []).append(o.customer)
+        zones = list(by_zone.values())
+        chosen: list[Customer] = []
+        for i in range(len(RESIDENTS)):
+            pool = [c for c in zones[i % len(zones)] if c not in chosen]
+            chosen.append(rng.choice(pool))
+        password = self.password
+        for username, c in zip(RESIDENTS, chosen, strict=True):
+            mobile = c.contacts.filter(kind=Contact.Kind.MOBILE, is_primary=True).values_list("value", flat=True)[0]
+            user = User.objects.create(
+                username=username,
+                name=c.name,
+                mobile=mobile,
+                kind=User.Kind.CUSTOMER,
+                password=password,
+                first_name=c.name[1:],
+                last_name=c.name[:1],
+            )
+            Customer.objects.filter(pk=c.pk).update(account=user)
 
     # organisation -------------------------------------------------------------------------------
 
@@ -749,7 +836,7 @@ class Seeder:
                 project=b.projects[GM], code=code, name=name, description=f"{desc} {floors[0]}F-{floors[-1]}F"
             )
         # Staff: one password hash for all demo accounts (the password is printed anyway).
-        password = make_password(DEMO_PASSWORD)
+        password = self.password
         rng = random.Random(f"{SEED}-staff")
         people = People(rng)
         specs = roster(self.size)
