@@ -118,7 +118,9 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
     # Field staff see only the cases dispatched to them or to their department's grab pool
     # (tickets.selectors), not the project's whole desk.
     Role.FIELD_STAFF: frozenset({Perm.VIEW_ORG, Perm.HANDLE_CASE}),
-    Role.QC_REVIEWER: frozenset({Perm.VIEW_ARCHIVES, Perm.VIEW_ORG, Perm.VIEW_CASES, Perm.VIEW_REPORTS, Perm.QC_REVIEW}),
+    Role.QC_REVIEWER: frozenset(
+        {Perm.VIEW_ARCHIVES, Perm.VIEW_ORG, Perm.VIEW_CASES, Perm.VIEW_REPORTS, Perm.QC_REVIEW}
+    ),
     Role.ARCHIVIST: frozenset(
         {
             Perm.VIEW_ARCHIVES,
