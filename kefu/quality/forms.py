@@ -264,7 +264,8 @@ class ReviewPolicyForm(forms.Form):
 
 
 class ThresholdForm(forms.Form):
-    """One hours field per stuck item; an empty field leaves that item as it is."""
+    """One hours field per stuck item. Shared thresholds: an empty field leaves the item as it is; a project's
+    own: an empty field removes it, so the shared threshold applies again."""
 
     prefix = "stuck"
 

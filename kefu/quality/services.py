@@ -655,6 +655,14 @@ def threshold_save(*, actor: User, project: Project | None, item: str, hours: in
 
 
 @transaction.atomic
+def threshold_reset(*, actor: User, project: Project, item: str) -> int:
+    """Drop a project's own threshold: the shared one applies again. Returns how many rows went (0 or 1)."""
+    _require(actor, Perm.MANAGE_QC, project.pk)
+    deleted, _ = StuckThreshold.objects.filter(project=project, item=item).delete()
+    return deleted
+
+
+@transaction.atomic
 def weights_save(*, actor: User, project: Project, values: dict[str, int]) -> ScorecardWeights:
     _require(actor, Perm.MANAGE_QC, project.pk)
     errors: dict[str, list[str]] = {}

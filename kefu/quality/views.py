@@ -714,8 +714,12 @@ def threshold_save(request: AuthedRequest) -> HttpResponse:
     if form.is_valid():
         current = {r["item"]: r["own"] if project else r["shared"] for r in _threshold_rows(user, project)}
         changed = {k: v for k, v in form.cleaned_data.items() if v is not None and v != current.get(k)}
+        # In a project, emptying a field that held the project's own value goes back to the shared one.
+        reset = [k for k, v in form.cleaned_data.items() if project and v is None and current.get(k) is not None]
         try:
             with transaction.atomic():
+                for item in reset:
+                    services.threshold_reset(actor=user, project=project, item=item)
                 for item, hours in changed.items():
                     try:
                         services.threshold_save(actor=user, project=project, item=item, hours=hours)
@@ -725,6 +729,6 @@ def threshold_save(request: AuthedRequest) -> HttpResponse:
         except ApplicationError:
             pass
         else:
-            messages.success(request, _("滞留阈值已保存") if changed else _("滞留阈值没有变化"))
+            messages.success(request, _("滞留阈值已保存") if changed or reset else _("滞留阈值没有变化"))
             return redirect(reverse("quality:settings") + "#thresholds")
     return _settings(request, threshold_form=form)

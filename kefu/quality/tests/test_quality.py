@@ -273,6 +273,10 @@ def test_stuck_items_are_those_idle_beyond_their_status_threshold(desk, new_case
     result = selectors.stuck(desk.w.a.pk, now=now)
     assert [i.number for i in result.items if i.item == "dispatched"] == [busy.number]
     assert fresh.number not in {i.number for i in result.items}
+    assert services.threshold_reset(actor=desk.w.mia, project=desk.w.a, item="dispatched") == 1
+    assert selectors.thresholds(desk.w.a.pk)["dispatched"] == 4  # the shared threshold again
+    with pytest.raises(Forbidden):
+        services.threshold_reset(actor=desk.w.sam, project=desk.w.a, item="new")
 
 
 # Scorecard -------------------------------------------------------------------------------------------------------

@@ -527,6 +527,10 @@ def test_review_rules_and_stuck_thresholds_validate_and_write_nothing_on_error(w
     effective = {row["item"]: row["effective"] for row in page.context["thresholds"]}
     assert effective["new"] == 1 and effective["qc"] == 48  # the shared default stays for the rest
     assert StuckThreshold.objects.get(project__isnull=True, item="new").hours == 2
+    # Emptying the project's own value goes back to the shared threshold.
+    r = mia.post("/quality/settings/thresholds/", {"stuck-new": "", "stuck-waiting": "96"})
+    assert r.status_code == 302
+    assert dict(StuckThreshold.objects.filter(project=world.a).values_list("item", "hours")) == {"waiting": 96}
     # A QC reviewer and an agent have no settings page and cannot post to it.
     for user in (world.quinn, world.alice):
         assert as_user(user).post("/quality/settings/thresholds/", {"stuck-new": "5"}).status_code == 404
