@@ -718,8 +718,9 @@ def threshold_save(request: AuthedRequest) -> HttpResponse:
         reset = [k for k, v in form.cleaned_data.items() if project and v is None and current.get(k) is not None]
         try:
             with transaction.atomic():
-                for item in reset if project is not None else []:
-                    services.threshold_reset(actor=user, project=project, item=item)
+                if project is not None:
+                    for item in reset:
+                        services.threshold_reset(actor=user, project=project, item=item)
                 for item, hours in changed.items():
                     try:
                         services.threshold_save(actor=user, project=project, item=item, hours=hours)
