@@ -14,6 +14,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.scoped import SCOPES
 from kefu.customers.forms import DateInput
 from kefu.org.models import User
 from kefu.tickets.forms import category_label
@@ -204,9 +205,6 @@ class DrawForm(forms.Form):
 
 
 # Settings ----------------------------------------------------------------------------------------------------
-
-
-SCOPES = [("project", _("当前项目")), ("shared", _("全部项目（共用）"))]
 
 
 class ErrorPointForm(forms.Form):

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from kefu.core import formats
 from kefu.core.shortcuts import attempt
 from kefu.core.types import AuthedRequest
 from kefu.core.xlsx import Sheet, xlsx_sheets_response
@@ -61,20 +62,8 @@ def _now() -> dt.datetime:
 
 
 def duration_zh(seconds: float | None) -> str:
-    """Seconds as staff read a duration: 2天3小时, 5小时20分钟, 45分钟 (— when there is none)."""
-    if seconds is None:
-        return "—"
-    secs = max(0, int(seconds))
-    days, rem = divmod(secs, 86400)
-    hours, rem = divmod(rem, 3600)
-    minutes = rem // 60
-    if days:
-        return _("%(d)s天%(h)s小时") % {"d": days, "h": hours} if hours else _("%(d)s天") % {"d": days}
-    if hours:
-        return _("%(h)s小时%(m)s分钟") % {"h": hours, "m": minutes} if minutes else _("%(h)s小时") % {"h": hours}
-    if minutes:
-        return _("%(m)s分钟") % {"m": minutes}
-    return _("0分钟") if secs == 0 else _("不足1分钟")
+    """Seconds as the reports show a measured time: 2天3小时, 5小时20分钟, 45分钟 (— when there is none)."""
+    return formats.duration_zh(seconds, minutes=True)
 
 
 def _when(value: dt.datetime | None) -> str:

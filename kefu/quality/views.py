@@ -24,19 +24,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kefu.core import scoped
 from kefu.core.errors import ApplicationError, NotFound
 from kefu.core.shortcuts import attempt, paginate
 from kefu.core.types import AuthedRequest
 from kefu.core.xlsx import xlsx_response
 from kefu.org.models import Project, User
 from kefu.org.roles import Perm
-from kefu.org.scope import access, can, is_staff_member
-from kefu.tickets.models import Category
+from kefu.org.scope import can, is_staff_member
+from kefu.tickets.selectors import active_categories
 from kefu.tickets.views import describe_event
 
 from . import selectors, services
 from .forms import (
-    SCOPES,
     CorrectForm,
     DrawForm,
     ErrorPointForm,
@@ -73,10 +73,7 @@ def _require_staff(request: AuthedRequest) -> User:
     return request.user
 
 
-def _require_any(request: AuthedRequest, *perms: Perm) -> User:
-    if not any(can(request.user, p) for p in perms):
-        raise Http404
-    return request.user
+_require_any = scoped.require_any
 
 
 def _check_or_404(request: AuthedRequest, pk: int) -> Check:
@@ -506,33 +503,17 @@ def _require_manager(request: AuthedRequest) -> User:
 
 
 def _may_edit(user: User, project_id: int | None) -> bool:
-    a = access(user, Perm.MANAGE_QC)
-    return a.all_projects if project_id is None else a.covers_project(project_id)
+    return scoped.may_edit(user, Perm.MANAGE_QC, project_id)
 
 
 def _scopes(user: User, project: Project | None) -> list[tuple[str, Any]]:
-    labels = dict(SCOPES)
-    out: list[tuple[str, Any]] = []
-    if project is not None and _may_edit(user, project.pk):
-        out.append(("project", f"{labels['project']}：{project.name}"))
-    if _may_edit(user, None):
-        out.append(("shared", labels["shared"]))
-    return out
+    return scoped.scope_choices(user, Perm.MANAGE_QC, project)
 
 
-def _scope_project(request: AuthedRequest, scope: str, instance: Any) -> tuple[bool, Project | None]:
-    """The project a new row goes to (an existing row keeps its own); False when none fits."""
-    if instance is not None:
-        return True, instance.project
-    if scope == "shared":
-        return True, None  # the service refuses it unless head office
-    return request.kefu_project is not None, request.kefu_project
+_scope_project = scoped.scope_project
 
 
-def _categories(project: Project | None) -> QuerySet[Category]:
-    qs = Category.objects.filter(is_active=True).select_related("parent")
-    qs = qs.filter(Q(project__isnull=True) | Q(project=project)) if project else qs.filter(project__isnull=True)
-    return qs.order_by("kind", "parent__sort", "sort", "code")
+_categories = active_categories
 
 
 def _shared_or(qs: QuerySet[Any], project: Project | None) -> QuerySet[Any]:

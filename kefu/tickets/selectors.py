@@ -181,3 +181,10 @@ def category_list(*, project: Project | None, kind: str = "") -> QuerySet[Catego
     if kind:
         qs = qs.filter(kind=kind)
     return qs.select_related("parent").order_by("kind", "parent_id", "sort", "code")
+
+
+def active_categories(project: Project | None) -> QuerySet[Category]:
+    """The active categories a settings form offers: the shared ones, and the project's own when given."""
+    qs = Category.objects.filter(is_active=True).select_related("parent")
+    qs = qs.filter(Q(project__isnull=True) | Q(project=project)) if project else qs.filter(project__isnull=True)
+    return qs.order_by("kind", "parent__sort", "sort", "code")

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from kefu.core.errors import ApplicationError, NotFound
+from kefu.core.formats import duration_zh
 from kefu.core.masking import mask_phone
 from kefu.core.shortcuts import attempt, paginate
 from kefu.core.types import AuthedRequest
@@ -96,19 +97,6 @@ def _safe_next(request: AuthedRequest, default: str) -> str:
     if nxt and url_has_allowed_host_and_scheme(nxt, allowed_hosts={request.get_host()}):
         return nxt
     return default
-
-
-def duration_zh(delta: dt.timedelta) -> str:
-    """2天3小时 / 5小时 / 40分钟."""
-    secs = int(abs(delta.total_seconds()))
-    days, rem = divmod(secs, 86400)
-    hours, rem = divmod(rem, 3600)
-    minutes = rem // 60
-    if days:
-        return _("%(d)s天%(h)s小时") % {"d": days, "h": hours} if hours else _("%(d)s天") % {"d": days}
-    if hours:
-        return _("%(h)s小时") % {"h": hours}
-    return _("%(m)s分钟") % {"m": max(minutes, 1)}
 
 
 @dataclass

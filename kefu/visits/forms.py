@@ -13,6 +13,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.scoped import SCOPES
 from kefu.customers.forms import DateInput
 from kefu.org.models import User, Zone
 from kefu.tickets.forms import LocalDateTimeField, category_label
@@ -153,9 +154,6 @@ class PlanForm(forms.Form):
 
 
 # Settings --------------------------------------------------------------------------------------------------
-
-
-SCOPES = [("project", _("当前项目")), ("shared", _("全部项目（共用）"))]
 
 
 class CategoryField(forms.ModelChoiceField[Category]):

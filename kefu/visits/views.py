@@ -22,7 +22,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from kefu.core import scoped
 from kefu.core.errors import NotFound
+from kefu.core.formats import duration_zh
 from kefu.core.masking import mask_phone
 from kefu.core.shortcuts import attempt, paginate
 from kefu.core.types import AuthedRequest
@@ -31,11 +33,10 @@ from kefu.org import selectors as org_selectors
 from kefu.org.models import Project, User
 from kefu.org.roles import ZONE_SCOPED_ROLES, Perm, Role, role_has
 from kefu.org.scope import access, can
-from kefu.tickets.models import Category
-from kefu.tickets.views import duration_zh
+from kefu.tickets.selectors import active_categories
 
 from . import scripts, selectors, services
-from .forms import SCOPES, FilterForm, FindingForm, PlanForm, PolicyForm, ReassignForm, RecordForm, ScriptForm
+from .forms import FilterForm, FindingForm, PlanForm, PolicyForm, ReassignForm, RecordForm, ScriptForm
 from .models import (
     CustomerRating,
     FindingCategory,
@@ -77,11 +78,7 @@ OUTCOME_BUTTONS = [
 # Shared helpers ---------------------------------------------------------------------------------------
 
 
-def _require_any(request: AuthedRequest, *perms: Perm) -> User:
-    """Pages of this app answer 404 to anyone who holds none of the permissions that lead to them."""
-    if not any(can(request.user, p) for p in perms):
-        raise Http404
-    return request.user
+_require_any = scoped.require_any
 
 
 def _visit_or_404(request: AuthedRequest, pk: int) -> ReturnVisit:
@@ -626,24 +623,14 @@ def _require_manager(request: AuthedRequest) -> User:
 
 
 def _may_edit(user: User, project_id: int | None) -> bool:
-    a = access(user, Perm.MANAGE_VISITS)
-    return a.all_projects if project_id is None else a.covers_project(project_id)
+    return scoped.may_edit(user, Perm.MANAGE_VISITS, project_id)
 
 
 def _scopes(user: User, project: Project | None) -> list[tuple[str, Any]]:
-    choices = dict(SCOPES)
-    out: list[tuple[str, Any]] = []
-    if project is not None and _may_edit(user, project.pk):
-        out.append(("project", f"{choices['project']}：{project.name}"))
-    if _may_edit(user, None):
-        out.append(("shared", choices["shared"]))
-    return out
+    return scoped.scope_choices(user, Perm.MANAGE_VISITS, project)
 
 
-def _categories(project: Project | None) -> QuerySet[Category]:
-    qs = Category.objects.filter(is_active=True).select_related("parent")
-    qs = qs.filter(Q(project__isnull=True) | Q(project=project)) if project else qs.filter(project__isnull=True)
-    return qs.order_by("kind", "parent__sort", "sort", "code")
+_categories = active_categories
 
 
 def _policies(user: User, project: Project | None) -> QuerySet[VisitPolicy]:
@@ -719,13 +706,7 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
     return _settings(request, policy=policy, script=script)
 
 
-def _scope_project(request: AuthedRequest, scope: str, instance: Any) -> tuple[bool, Project | None]:
-    """The project a new row goes to (an existing row keeps its own); False when none fits."""
-    if instance is not None:
-        return True, instance.project
-    if scope == "shared":
-        return True, None  # the service refuses it unless head office
-    return request.kefu_project is not None, request.kefu_project
+_scope_project = scoped.scope_project
 
 
 @require_POST
