@@ -4,11 +4,15 @@ which, the scope choices a form offers, and where a new row goes. Used by the vi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.http import Http404
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from kefu.core.shortcuts import attempt
 from kefu.core.types import AuthedRequest
 from kefu.org.models import Project, User
 from kefu.org.roles import Perm
@@ -47,3 +51,24 @@ def scope_project(request: AuthedRequest, scope: str, instance: Any) -> tuple[bo
     if scope == "shared":
         return True, None  # the service refuses it unless the user reaches every project
     return request.kefu_project is not None, request.kefu_project
+
+
+def save_form(
+    request: AuthedRequest,
+    form: forms.BaseForm,
+    instance: Any,
+    save: Callable[[dict[str, Any], Project | None], Any],
+    *,
+    success: str,
+) -> bool:
+    """A settings form posted: valid, a project to put a new row in, then the service (its refusal goes
+    on the form). True when the row was saved."""
+    if not form.is_valid():
+        return False
+    d = form.cleaned_data
+    ok_scope, target = scope_project(request, d["scope"], instance)
+    if not ok_scope:
+        form.add_error(None, gettext("请先在顶部选择一个项目"))
+        return False
+    ok, _saved = attempt(request, lambda: save(d, target), form=form, success=success)
+    return ok

@@ -510,9 +510,6 @@ def _scopes(user: User, project: Project | None) -> list[tuple[str, Any]]:
     return scoped.scope_choices(user, Perm.MANAGE_QC, project)
 
 
-_scope_project = scoped.scope_project
-
-
 _categories = active_categories
 
 
@@ -625,30 +622,22 @@ def point_save(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     user = _require_manager(request)
     point = _visible(_points(user, request.kefu_project), pk)
     form = ErrorPointForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        ok_scope, target = _scope_project(request, d["scope"], point)
-        if not ok_scope:
-            form.add_error(None, _("请先在顶部选择一个项目"))
-        else:
-            ok, _saved = attempt(
-                request,
-                lambda: services.error_point_save(
-                    actor=user,
-                    point=point,
-                    project=target,
-                    code=d["code"],
-                    name=d["name"],
-                    stage=d["stage"],
-                    fatal=d["fatal"],
-                    is_active=d["is_active"],
-                    sort=d["sort"] or 0,
-                ),
-                form=form,
-                success=_("差错点已保存"),
-            )
-            if ok:
-                return redirect(reverse("quality:settings") + "#points")
+
+    def save(d: dict[str, Any], target: Project | None) -> Any:
+        return services.error_point_save(
+            actor=user,
+            point=point,
+            project=target,
+            code=d["code"],
+            name=d["name"],
+            stage=d["stage"],
+            fatal=d["fatal"],
+            is_active=d["is_active"],
+            sort=d["sort"] or 0,
+        )
+
+    if scoped.save_form(request, form, point, save, success=_("差错点已保存")):
+        return redirect(reverse("quality:settings") + "#points")
     return _settings(request, point=point, point_form=form)
 
 
@@ -658,31 +647,23 @@ def rule_save(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     project = request.kefu_project
     rule = _visible(_rules(user, project), pk)
     form = ReviewPolicyForm(request.POST, categories=_categories(rule.project if rule else project))
-    if form.is_valid():
-        d = form.cleaned_data
-        ok_scope, target = _scope_project(request, d["scope"], rule)
-        if not ok_scope:
-            form.add_error(None, _("请先在顶部选择一个项目"))
-        else:
-            share = d["share_percent"]
-            ok, _saved = attempt(
-                request,
-                lambda: services.review_policy_save(
-                    actor=user,
-                    policy=rule,
-                    project=target,
-                    target=d["target"],
-                    kind=d["kind"],
-                    category=d["category"],
-                    mode=d["mode"],
-                    share_percent=100 if share is None else share,
-                    is_active=d["is_active"],
-                ),
-                form=form,
-                success=_("复核规则已保存"),
-            )
-            if ok:
-                return redirect(reverse("quality:settings") + "#rules")
+
+    def save(d: dict[str, Any], target: Project | None) -> Any:
+        share = d["share_percent"]
+        return services.review_policy_save(
+            actor=user,
+            policy=rule,
+            project=target,
+            target=d["target"],
+            kind=d["kind"],
+            category=d["category"],
+            mode=d["mode"],
+            share_percent=100 if share is None else share,
+            is_active=d["is_active"],
+        )
+
+    if scoped.save_form(request, form, rule, save, success=_("复核规则已保存")):
+        return redirect(reverse("quality:settings") + "#rules")
     return _settings(request, rule=rule, rule_form=form)
 
 

@@ -706,9 +706,6 @@ def settings_page(request: AuthedRequest) -> HttpResponse:
     return _settings(request, policy=policy, script=script)
 
 
-_scope_project = scoped.scope_project
-
-
 @require_POST
 def policy_save(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     user = _require_manager(request)
@@ -717,32 +714,24 @@ def policy_save(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     # Every scope parses; the service refuses what the user may not do (and the form is shown again
     # with the scopes offered to this user).
     form = PolicyForm(request.POST, categories=_categories(policy.project if policy else project))
-    if form.is_valid():
-        d = form.cleaned_data
-        ok_scope, target = _scope_project(request, d["scope"], policy)
-        if not ok_scope:
-            form.add_error(None, _("请先在顶部选择一个项目"))
-        else:
-            ok, _saved = attempt(
-                request,
-                lambda: services.policy_save(
-                    actor=user,
-                    policy=policy,
-                    project=target,
-                    kind=d["kind"],
-                    category=d["category"],
-                    rule=d["rule"],
-                    assign_to=d["assign_to"],
-                    due_hours=d["due_hours"],
-                    max_attempts=d["max_attempts"],
-                    retry_hours=d["retry_hours"],
-                    is_active=d["is_active"],
-                ),
-                form=form,
-                success=_("回访规则已保存"),
-            )
-            if ok:
-                return redirect(reverse("visits:settings") + "#policies")
+
+    def save(d: dict[str, Any], target: Project | None) -> Any:
+        return services.policy_save(
+            actor=user,
+            policy=policy,
+            project=target,
+            kind=d["kind"],
+            category=d["category"],
+            rule=d["rule"],
+            assign_to=d["assign_to"],
+            due_hours=d["due_hours"],
+            max_attempts=d["max_attempts"],
+            retry_hours=d["retry_hours"],
+            is_active=d["is_active"],
+        )
+
+    if scoped.save_form(request, form, policy, save, success=_("回访规则已保存")):
+        return redirect(reverse("visits:settings") + "#policies")
     return _settings(request, policy=policy, policy_form=form)
 
 
@@ -752,27 +741,19 @@ def script_save(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     project = request.kefu_project
     script = _editing(user, _scripts(user, project), str(pk)) if pk else None
     form = ScriptForm(request.POST)
-    if form.is_valid():
-        d = form.cleaned_data
-        ok_scope, target = _scope_project(request, d["scope"], script)
-        if not ok_scope:
-            form.add_error(None, _("请先在顶部选择一个项目"))
-        else:
-            ok, _saved = attempt(
-                request,
-                lambda: services.script_save(
-                    actor=user,
-                    script=script,
-                    project=target,
-                    purpose=d["purpose"],
-                    kind=d["kind"],
-                    name=d["name"],
-                    body=d["body"],
-                    is_active=d["is_active"],
-                ),
-                form=form,
-                success=_("回访话术已保存"),
-            )
-            if ok:
-                return redirect(reverse("visits:settings") + "#scripts")
+
+    def save(d: dict[str, Any], target: Project | None) -> Any:
+        return services.script_save(
+            actor=user,
+            script=script,
+            project=target,
+            purpose=d["purpose"],
+            kind=d["kind"],
+            name=d["name"],
+            body=d["body"],
+            is_active=d["is_active"],
+        )
+
+    if scoped.save_form(request, form, script, save, success=_("回访话术已保存")):
+        return redirect(reverse("visits:settings") + "#scripts")
     return _settings(request, script=script, script_form=form)
