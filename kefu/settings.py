@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "kefu.visits",
     "kefu.surveys",
     "kefu.quality",
+    "kefu.reports",
 ]
 
 MIDDLEWARE = [

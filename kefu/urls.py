@@ -25,6 +25,7 @@ urlpatterns = [
     path("visits/", include("kefu.visits.urls")),
     path("surveys/", include("kefu.surveys.urls")),
     path("reports/visits/", include("kefu.visits.report_urls")),
+    path("reports/", include("kefu.reports.urls")),
     path("quality/", include("kefu.quality.urls")),
     path("quality/", include("kefu.quality.report_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -232,6 +232,8 @@ class Case(models.Model):
             models.Index(fields=["status", "warn_at"]),
             models.Index(fields=["customer", "created_at"]),
             models.Index(fields=["status", "status_since"]),
+            models.Index(fields=["resolved_at"]),
+            models.Index(fields=["project", "resolved_at"]),
         ]
         verbose_name = _("工单")
         verbose_name_plural = _("工单")

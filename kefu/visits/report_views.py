@@ -5,14 +5,10 @@ only turns them into tables (the same rows feed the page and the workbook)."""
 from __future__ import annotations
 
 import datetime as dt
-import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
-from django import forms
-from django.db.models import Q
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,11 +17,20 @@ from django.views.decorators.http import require_GET
 
 from kefu.core.types import AuthedRequest
 from kefu.core.xlsx import xlsx_sheets_response
-from kefu.org.models import Department, Project, User, Zone
+from kefu.org.models import User
+from kefu.reports.base import (
+    Col,
+    Filters,
+    ReportFilterForm,
+    Table,
+    date_text,
+    filter_data,
+    scope_line,
+)
+from kefu.reports.registry import Report
 
 from . import reports
 from .models import FindingCategory
-from .reports import Filters, Period
 
 REPORTS: dict[str, Any] = {
     "rate": gettext_lazy("回访率与及时率"),
@@ -34,10 +39,7 @@ REPORTS: dict[str, Any] = {
     "coverage": gettext_lazy("走访计划覆盖"),
     "surveys": gettext_lazy("满意度调查"),
 }
-PERIODS = [("month", gettext_lazy("按月")), ("quarter", gettext_lazy("按季度")), ("custom", gettext_lazy("自定义"))]
-ALL = "all"
-MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
-QUARTER = re.compile(r"^(\d{4})-([1-4])$")
+PERIOD_KINDS = ("month", "quarter", "custom")
 # One colour per dissatisfaction reason, wherever the reasons are drawn.
 REASON_COLOURS = {
     "attitude": "#c62828",
@@ -53,218 +55,6 @@ REASON_COLOURS = {
 def _now() -> dt.datetime:
     """The report's "now" (overdue visits, the default month). A function so that tests can fix it."""
     return timezone.now()
-
-
-# Filters ------------------------------------------------------------------------------------------------------
-
-
-class ZoneField(forms.ModelChoiceField[Zone]):
-    def label_from_instance(self, obj: Zone) -> str:
-        return f"{obj.project.name} {obj.name}"
-
-
-class ReportFilterForm(forms.Form):
-    project = forms.ChoiceField(label=gettext_lazy("项目"), required=False)
-    zone = ZoneField(
-        label=gettext_lazy("区域"),
-        queryset=Zone.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("全部"),
-        error_messages={"invalid_choice": gettext_lazy("所选区域不存在或不在您的报表范围内")},
-    )
-    department = forms.ModelChoiceField(
-        label=gettext_lazy("处理部门"),
-        queryset=Department.objects.none(),
-        required=False,
-        empty_label=gettext_lazy("全部"),
-        error_messages={"invalid_choice": gettext_lazy("所选部门不存在或不在您的报表范围内")},
-    )
-    period = forms.ChoiceField(label=gettext_lazy("统计周期"), choices=PERIODS, required=False)
-    month = forms.CharField(label=gettext_lazy("月份"), required=False, widget=forms.TextInput(attrs={"type": "month"}))
-    quarter = forms.ChoiceField(label=gettext_lazy("季度"), required=False)
-    date_from = forms.DateField(
-        label=gettext_lazy("开始日期"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": gettext_lazy("请输入有效的日期")},
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("结束日期"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": gettext_lazy("请输入有效的日期")},
-    )
-
-    def __init__(self, *args: Any, user: User, now: dt.datetime, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.now = now
-        self.projects = list(reports.report_projects(user))
-        ids = [p.pk for p in self.projects]
-        choices = [(str(p.pk), p.name) for p in self.projects]
-        if len(self.projects) > 1:
-            choices.insert(0, (ALL, _("全部项目")))
-        self.fields["project"].choices = choices  # type: ignore[attr-defined]
-        self.fields["project"].error_messages["invalid_choice"] = _("所选项目不在您的报表范围内")
-        zone_field: Any = self.fields["zone"]
-        zone_field.queryset = (
-            Zone.objects.filter(project__in=ids).select_related("project").order_by("project__code", "code")
-        )
-        dept_field: Any = self.fields["department"]
-        dept_field.queryset = Department.objects.filter(Q(project__in=ids) | Q(project__isnull=True)).order_by(
-            "project__code", "sort", "code"
-        )
-        today = timezone.localdate(now)
-        self.fields["quarter"].choices = [  # type: ignore[attr-defined]
-            (f"{y}-{q}", _("%(y)s年第%(q)s季度") % {"y": y, "q": q})
-            for y in range(today.year, today.year - 5, -1)
-            for q in range(4, 0, -1)
-        ]
-
-    def clean_project(self) -> Project | None:
-        value = self.cleaned_data.get("project") or ALL
-        if value == ALL:
-            return None
-        return next(p for p in self.projects if str(p.pk) == value)
-
-    def clean(self) -> dict[str, Any]:
-        d = super().clean() or {}
-        project, zone, dept = d.get("project"), d.get("zone"), d.get("department")
-        if project is not None and zone is not None and zone.project_id != project.pk:
-            self.add_error("zone", _("所选区域不属于所选项目"))
-        if project is not None and dept is not None and dept.project_id not in (None, project.pk):
-            self.add_error("department", _("所选部门不属于所选项目"))
-        d["period_value"] = self._period(d)
-        return d
-
-    def _period(self, d: dict[str, Any]) -> Period | None:
-        today = timezone.localdate(self.now)
-        kind = d.get("period") or "month"
-        if kind == "quarter":
-            m = QUARTER.match(d.get("quarter") or f"{today.year}-{(today.month - 1) // 3 + 1}")
-            if m is None:  # the choice field has already said why
-                return None
-            return reports.quarter_period(int(m[1]), int(m[2]))
-        if kind == "custom":
-            start, end = d.get("date_from"), d.get("date_to")
-            if "date_from" in self.errors or "date_to" in self.errors:
-                return None
-            if start is None or end is None:
-                self.add_error("date_from" if start is None else "date_to", _("自定义周期请填写开始日期和结束日期"))
-                return None
-            if end < start:
-                self.add_error("date_to", _("结束日期不能早于开始日期"))
-                return None
-            return Period("custom", start, end)
-        m = MONTH.match((d.get("month") or f"{today:%Y-%m}").strip())
-        if m is None or not 1 <= int(m[2]) <= 12:
-            self.add_error("month", _("请选择月份（如 2026-11）"))
-            return None
-        return reports.month_period(int(m[1]), int(m[2]))
-
-    def filters(self) -> Filters:
-        d = self.cleaned_data
-        return Filters(period=d["period_value"], project=d["project"], zone=d["zone"], department=d["department"])
-
-
-def _filter_data(request: AuthedRequest, projects: Sequence[Project], now: dt.datetime) -> QueryDict:
-    """The query string with the defaults filled in: the current project (chosen at the top; "all" when it
-    is not one the user may report on), this month, this quarter."""
-    data = request.GET.copy()
-    today = timezone.localdate(now)
-    if not data.get("period"):
-        data["period"] = "month"
-    if not data.get("month"):
-        data["month"] = f"{today:%Y-%m}"
-    if not data.get("quarter"):
-        data["quarter"] = f"{today.year}-{(today.month - 1) // 3 + 1}"
-    if not data.get("date_from") and not data.get("date_to"):
-        month = reports.this_month(now)
-        data["date_from"], data["date_to"] = f"{month.start:%Y-%m-%d}", f"{month.end:%Y-%m-%d}"
-    if not data.get("project"):
-        current = request.kefu_project
-        in_scope = current is not None and any(p.pk == current.pk for p in projects)
-        if in_scope and current is not None:
-            data["project"] = str(current.pk)
-        elif len(projects) == 1:
-            data["project"] = str(projects[0].pk)
-        else:
-            data["project"] = ALL
-    return data
-
-
-# Tables: the same rows for the page and the workbook ---------------------------------------------------------
-
-
-@dataclass
-class Col:
-    label: str
-    kind: str = "int"  # text | int | pct | mean | score | cases | link
-
-    @property
-    def header(self) -> str:
-        return f"{self.label}(%)" if self.kind == "pct" else self.label
-
-
-@dataclass
-class Table:
-    key: str
-    title: str
-    cols: list[Col]
-    rows: list[list[Any]]
-    foot: list[Any] | None = None
-    note: str = ""
-    chart: dict[str, Any] | None = None
-    body: list[list[dict[str, Any]]] = field(default_factory=list)
-    foot_cells: list[dict[str, Any]] = field(default_factory=list)
-
-    def render(self) -> Table:
-        self.body = [[_display(c, v) for c, v in zip(self.cols, row, strict=True)] for row in self.rows]
-        if self.foot is not None:
-            self.foot_cells = [_display(c, v) for c, v in zip(self.cols, self.foot, strict=True)]
-        return self
-
-    def sheet(self) -> tuple[str, list[str], list[list[Any]]]:
-        rows = [[_xlsx(c, v) for c, v in zip(self.cols, row, strict=True)] for row in self.rows]
-        if self.foot is not None:
-            rows.append([_xlsx(c, v) for c, v in zip(self.cols, self.foot, strict=True)])
-        return self.title, [c.header for c in self.cols], rows
-
-
-def _display(col: Col, value: Any) -> dict[str, Any]:
-    """A cell as the page shows it: text, and a link or several."""
-    numeric = col.kind in ("int", "pct", "mean", "score")
-    cell: dict[str, Any] = {"num": numeric, "text": "", "href": "", "links": []}
-    if value is None:
-        cell["text"] = "—" if numeric else ""
-    elif col.kind == "pct":
-        cell["text"] = f"{value:.1f}%"
-    elif col.kind == "mean":
-        cell["text"] = f"{value:.2f}"
-    elif col.kind == "score":
-        cell["text"] = f"{value:.1f}"
-    elif col.kind == "int":
-        cell["text"] = f"{value:,}"
-    elif col.kind == "cases":
-        cell["links"] = [(n, f"/cases/{n}/") for n in value]
-    elif col.kind == "link":
-        cell["text"], cell["href"] = value
-    else:
-        cell["text"] = str(value)
-    return cell
-
-
-def _xlsx(col: Col, value: Any) -> Any:
-    if value is None:
-        return None
-    if col.kind == "cases":
-        return "、".join(value)
-    if col.kind == "link":
-        return value[0]
-    return value
-
-
-def _date(d: dt.date | None) -> str:
-    return f"{d:%Y-%m-%d}" if d else ""
 
 
 # 1. Return-visit rate ----------------------------------------------------------------------------------------
@@ -425,7 +215,7 @@ def coverage_tables(user: User, f: Filters, now: dt.datetime) -> list[Table]:
 
     def row(r: reports.PlanRow) -> list[Any]:
         return [
-            r.label, r.project, r.zone, r.steward, _date(r.period_start), _date(r.period_end),
+            r.label, r.project, r.zone, r.steward, date_text(r.period_start), date_text(r.period_end),
             r.households, r.planned, r.done, r.unreachable, r.pending, r.cancelled,
             reports.percent(r.coverage), reports.percent(r.completion),
             *[r.findings.get(c.value, 0) for c in categories],
@@ -473,7 +263,7 @@ def survey_tables(user: User, f: Filters, now: dt.datetime) -> list[Table]:
     ]
     body = [
         [
-            (r.name, r.url), r.project, _date(r.period_start), _date(r.period_end), r.status,
+            (r.name, r.url), r.project, date_text(r.period_start), date_text(r.period_end), r.status,
             r.figures.invited, r.figures.answered, reports.percent(r.figures.response_rate),
             r.figures.scored, reports.percent(r.figures.csat), reports.mean_score(r.figures.mean),
             reports.one_decimal(r.nps.score),
@@ -503,18 +293,15 @@ BUILDERS: dict[str, Callable[[User, Filters, dt.datetime], list[Table]]] = {
 }
 
 
+GROUP = gettext_lazy("回访与满意度")
+REPORT_DEFS = [
+    Report(
+        f"visits-{key}", title, GROUP, BUILDERS[key], f"/reports/visits/?report={key}", PERIOD_KINDS, key == "coverage"
+    )
+    for key, title in REPORTS.items()
+]
+
 # The page --------------------------------------------------------------------------------------------------------
-
-
-def _scope_line(f: Filters) -> str:
-    parts = [
-        _("统计周期：%(label)s（%(start)s 至 %(end)s）")
-        % {"label": f.period.label, "start": _date(f.period.start), "end": _date(f.period.end)},
-        _("项目：%(v)s") % {"v": f.project.name if f.project else _("全部项目")},
-        _("区域：%(v)s") % {"v": f.zone.name if f.zone else _("全部")},
-        _("处理部门：%(v)s") % {"v": f.department.name if f.department else _("全部")},
-    ]
-    return " · ".join(parts)
 
 
 @require_GET
@@ -528,13 +315,14 @@ def index(request: AuthedRequest) -> HttpResponse:
     if report not in REPORTS:
         report = "rate"
     projects = list(reports.report_projects(user))
-    form = ReportFilterForm(_filter_data(request, projects, now), user=user, now=now)
+    data = filter_data(request.GET, request.kefu_project, projects, now, "month")
+    form = ReportFilterForm(data, user=user, now=now, periods=PERIOD_KINDS)
     tables: list[Table] = []
-    scope_line = ""
+    scope = ""
     if form.is_valid():
         f = form.filters()
         tables = BUILDERS[report](user, f, now)
-        scope_line = _scope_line(f)
+        scope = scope_line(f)
         if request.GET.get("export") == "xlsx":
             label = _("回访报表")
             name = f"{label}-{REPORTS[report]}-{f.period.label}"
@@ -552,7 +340,7 @@ def index(request: AuthedRequest) -> HttpResponse:
         "tabs": tabs,
         "tables": [t.render() for t in tables],
         "charts": [{**t.chart, "data_id": f"{t.chart['id']}-data"} for t in tables if t.chart and t.rows],
-        "scope_line": scope_line,
+        "scope_line": scope,
         "export_url": f"?report={report}" + (f"&{base}" if base else "") + "&export=xlsx",
     }
     return render(request, "visits/reports/index.html", ctx)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db.models import Avg, Count, F, Q, QuerySet
@@ -26,9 +25,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kefu.org.models import Department, Project, User, Zone
+from kefu.org.models import User
 from kefu.org.roles import Perm
 from kefu.org.scope import access
+from kefu.reports.base import (  # noqa: F401  (re-exported: the visit reports' vocabulary)
+    Filters,
+    Period,
+    may_view_reports,
+    mean_score,
+    month_period,
+    one_decimal,
+    percent,
+    quarter_period,
+    report_projects,
+    this_month,
+)
+from kefu.reports.base import in_scope as _in_scope
+from kefu.reports.base import share as _share
 from kefu.surveys import selectors as survey_selectors
 from kefu.surveys.models import Survey
 
@@ -44,105 +57,6 @@ from .models import (
 
 S = ReturnVisit.Status
 FINISHED = (S.DONE, S.UNREACHABLE, S.REFUSED)
-
-
-# Figures as shown ------------------------------------------------------------------------------------
-
-
-def one_decimal(value: float | None) -> float | None:
-    """Rounded half up to one decimal: 66.65 → 66.7. None stays None."""
-    if value is None:
-        return None
-    return float(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
-def percent(share: float | None) -> float | None:
-    """A share as a percentage with one decimal, rounded half up: 2/3 → 66.7. None stays None (0/0)."""
-    return None if share is None else one_decimal(share * 100)
-
-
-def mean_score(value: float | None) -> float | None:
-    """A mean score with two decimals, rounded half up."""
-    if value is None:
-        return None
-    return float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-def _share(part: int, whole: int) -> float | None:
-    return part / whole if whole else None
-
-
-# Filters -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local (Beijing) calendar days, both ends included."""
-
-    kind: str  # month | quarter | custom
-    start: dt.date
-    end: dt.date
-
-    @property
-    def since(self) -> dt.datetime:
-        return timezone.make_aware(dt.datetime.combine(self.start, dt.time.min))
-
-    @property
-    def until(self) -> dt.datetime:
-        """The first instant after the period."""
-        return timezone.make_aware(dt.datetime.combine(self.end + dt.timedelta(days=1), dt.time.min))
-
-    @property
-    def label(self) -> str:
-        if self.kind == "month":
-            return _("%(y)s年%(m)s月") % {"y": self.start.year, "m": self.start.month}
-        if self.kind == "quarter":
-            return _("%(y)s年第%(q)s季度") % {"y": self.start.year, "q": (self.start.month - 1) // 3 + 1}
-        return _("%(start)s 至 %(end)s") % {"start": f"{self.start:%Y-%m-%d}", "end": f"{self.end:%Y-%m-%d}"}
-
-
-def month_period(year: int, month: int) -> Period:
-    start = dt.date(year, month, 1)
-    nxt = dt.date(year + month // 12, month % 12 + 1, 1)
-    return Period("month", start, nxt - dt.timedelta(days=1))
-
-
-def quarter_period(year: int, quarter: int) -> Period:
-    first = month_period(year, quarter * 3 - 2)
-    last = month_period(year, quarter * 3)
-    return Period("quarter", first.start, last.end)
-
-
-def this_month(now: dt.datetime | None = None) -> Period:
-    today = timezone.localdate(now or timezone.now())
-    return month_period(today.year, today.month)
-
-
-@dataclass(frozen=True)
-class Filters:
-    period: Period
-    project: Project | None = None  # None: every project the reader may report on
-    zone: Zone | None = None
-    department: Department | None = None  # the case's handling department; not applied to plans and surveys
-
-
-def report_projects(user: User) -> QuerySet[Project]:
-    """The projects whose figures the user may read (VIEW_REPORTS)."""
-    a = access(user, Perm.VIEW_REPORTS)
-    if a.all_projects:
-        return Project.objects.filter(is_active=True).order_by("code")
-    return Project.objects.filter(is_active=True, pk__in=sorted(a.project_ids)).order_by("code")
-
-
-def may_view_reports(user: User) -> bool:
-    return not access(user, Perm.VIEW_REPORTS).is_empty
-
-
-def _in_scope(user: User, qs: QuerySet[Any], f: Filters, *, project: str = "project") -> QuerySet[Any]:
-    qs = qs.filter(access(user, Perm.VIEW_REPORTS).q(project))
-    if f.project is not None:
-        qs = qs.filter(**{project: f.project})
-    return qs
 
 
 def case_visits(user: User, f: Filters) -> QuerySet[ReturnVisit]:
