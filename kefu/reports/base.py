@@ -36,8 +36,11 @@ def one_decimal(value: float | None) -> float | None:
 
 
 def percent(share: float | None) -> float | None:
-    """A share as a percentage with one decimal, rounded half up: 2/3 → 66.7. None stays None (0/0)."""
-    return None if share is None else one_decimal(share * 100)
+    """A share as a percentage with one decimal, rounded half up: 2/3 → 66.7, 0.6665 → 66.7 (in decimal, so a
+    float's binary error never turns a half down). None stays None (0/0)."""
+    if share is None:
+        return None
+    return float((Decimal(str(share)) * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
 def mean_score(value: float | None) -> float | None:
