@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from . import outbox
 from .models import Notification
 
 
@@ -31,7 +32,7 @@ def notify(
             continue
         try:
             with transaction.atomic():
-                Notification.objects.create(
+                n = Notification.objects.create(
                     recipient=user,
                     kind=kind,
                     title=title[:200],
@@ -40,6 +41,7 @@ def notify(
                     url=url or (f"/cases/{case.number}/" if case is not None else ""),
                     dedupe_key=dedupe_key,
                 )
+                outbox.queue_deliveries(n)
         except IntegrityError:
             continue  # a concurrent writer queued the same (recipient, dedupe_key) first
         written += 1
