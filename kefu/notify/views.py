@@ -1,18 +1,24 @@
-"""我的消息: the in-app inbox (the notification rows themselves), with unread count and mark-read."""
+"""我的消息: the in-app inbox (the notification rows themselves), with unread count and mark-read; 通知设置
+(one's outside channels); 外发消息 (the outbox and its dead letters, for administrators)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kefu.core.shortcuts import paginate
 from kefu.core.types import AuthedRequest
+from kefu.org.roles import Perm
+from kefu.org.scope import access
 
-from . import selectors, services
+from . import outbox, selectors, services
+from .forms import PreferenceForm
+from .models import ChannelPreference, Delivery
 
 
 def inbox(request: AuthedRequest) -> HttpResponse:
@@ -48,3 +54,53 @@ def open_notification(request: AuthedRequest, pk: int) -> HttpResponse:
     if n.url and url_has_allowed_host_and_scheme(n.url, allowed_hosts={request.get_host()}):
         return HttpResponseRedirect(n.url)
     return redirect("notify:inbox")
+
+
+def preferences(request: AuthedRequest) -> HttpResponse:
+    """通知设置: the outside channels one wants notifications on (one's own only)."""
+    pref = ChannelPreference.objects.filter(user=request.user).first() or ChannelPreference(user=request.user)
+    form = PreferenceForm(request.POST or None, instance=pref, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("通知设置已保存"))
+            return redirect("notify:preferences")
+        messages.error(request, _("请修正下面的错误"))
+    return render(request, "notify/preferences.html", {"nav": "inbox", "form": form})
+
+
+def outbox_list(request: AuthedRequest) -> HttpResponse:
+    """外发消息: deliveries by status (dead letters first), for administrators (MANAGE_ORG)."""
+    if access(request.user, Perm.MANAGE_ORG).is_empty:
+        raise Http404
+    status = request.GET.get("status", Delivery.Status.DEAD)
+    if status not in Delivery.Status.values and status != "all":
+        status = Delivery.Status.DEAD
+    channel = request.GET.get("channel", "")
+    if channel not in Delivery.Channel.values:
+        channel = ""
+    qs = selectors.outbox(user=request.user, status="" if status == "all" else status, channel=channel)
+    counts = selectors.outbox_counts(user=request.user)
+    ctx = {
+        "nav": "outbox",
+        "page": paginate(request, qs, 50),
+        "status": status,
+        "channel": channel,
+        "statuses": [(v, label, counts[v]) for v, label in Delivery.Status.choices],
+        "channels": Delivery.Channel.choices,
+    }
+    return render(request, "notify/outbox.html", ctx)
+
+
+@require_POST
+def outbox_resend(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Send a dead letter again (a fresh round of attempts)."""
+    delivery = selectors.outbox(user=request.user).filter(pk=pk).first()
+    if delivery is None:
+        raise Http404
+    if delivery.status != Delivery.Status.DEAD:
+        messages.error(request, _("只有发送失败的消息可以重发"))
+    else:
+        outbox.resend(delivery)
+        messages.success(request, _("已重新加入发送队列"))
+    return redirect(f"{reverse('notify:outbox')}?status=dead")
