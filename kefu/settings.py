@@ -7,6 +7,9 @@ Environment variables:
     DATABASE_URL        e.g. postgres://user@127.0.0.1:5432/kefu; default SQLite at var/kefu.sqlite3
     KEFU_VAR_DIR        where the SQLite file, uploads and the secret key live (default ./var)
     KEFU_PRODUCTION     "1" turns on secure cookies, HSTS and SSL redirect
+    EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL, EMAIL_TIMEOUT,
+    DEFAULT_FROM_EMAIL, EMAIL_BACKEND
+                        outgoing mail over SMTP (default 127.0.0.1:1025, a local development mail server)
 """
 
 import os
@@ -65,6 +68,10 @@ INSTALLED_APPS = [
     "kefu.surveys",
     "kefu.quality",
     "kefu.reports",
+    "kefu.portal",
+    "kefu.notices",
+    "kefu.kb",
+    "kefu.catalog",
 ]
 
 MIDDLEWARE = [
@@ -163,6 +170,20 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Outgoing e-mail (scheduled reports, e-mail notifications) over SMTP. The defaults suit a local run: a
+# development mail server on 127.0.0.1:1025 (`.venv/bin/python -m aiosmtpd -n -l 127.0.0.1:1025` prints what
+# arrives); production sets EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD and EMAIL_USE_TLS or EMAIL_USE_SSL.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "1025"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "客服中心 <noreply@kefu.localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -1,0 +1,6 @@
+"""Staff pages of catalog."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "catalog"
+urlpatterns: list = []

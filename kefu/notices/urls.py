@@ -1,0 +1,6 @@
+"""Staff pages of notices."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "notices"
+urlpatterns: list = []
