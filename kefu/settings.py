@@ -9,6 +9,11 @@ Environment variables:
     KEFU_PRODUCTION     "1" turns on secure cookies, HSTS and SSL redirect
     EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL, EMAIL_TIMEOUT,
     DEFAULT_FROM_EMAIL, EMAIL_BACKEND
+                        build MAILERS["default"], Django's default mailer
+    KEFU_BASE_URL       links in e-mails and messages (default http://127.0.0.1:8000)
+    KEFU_SMS_GATEWAY_URL, KEFU_SMS_GATEWAY_TOKEN, KEFU_SMS_SIGN, KEFU_WECHAT_GATEWAY_URL,
+    KEFU_WECHAT_GATEWAY_TOKEN, KEFU_WECHAT_TEMPLATE_ID
+                        the SMS and WeChat gateways (docs/notifications.md); unset = channel off
                         outgoing mail over SMTP (default 127.0.0.1:1025, a local development mail server)
 """
 
@@ -171,18 +176,36 @@ MEDIA_ROOT = VAR_DIR / "media"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Outgoing e-mail (scheduled reports, e-mail notifications) over SMTP. The defaults suit a local run: a
-# development mail server on 127.0.0.1:1025 (`.venv/bin/python -m aiosmtpd -n -l 127.0.0.1:1025` prints what
-# arrives); production sets EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD and EMAIL_USE_TLS or EMAIL_USE_SSL.
-EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
-EMAIL_HOST = os.environ.get("EMAIL_HOST", "127.0.0.1")
-EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "1025"))
-EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
-EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
-EMAIL_USE_TLS = _env_bool("EMAIL_USE_TLS")
-EMAIL_USE_SSL = _env_bool("EMAIL_USE_SSL")
-EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+# Outgoing e-mail (scheduled reports, e-mail notifications) over SMTP through Django's default mailer. The
+# defaults suit a local run: a development mail server on 127.0.0.1:1025 (`.venv/bin/python -m aiosmtpd -n -l
+# 127.0.0.1:1025` prints what arrives); production sets EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD and
+# EMAIL_USE_TLS or EMAIL_USE_SSL. EMAIL_BACKEND may name another backend (e.g. the console backend).
+MAILERS = {
+    "default": {
+        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
+        "OPTIONS": {
+            "host": os.environ.get("EMAIL_HOST", "127.0.0.1"),
+            "port": int(os.environ.get("EMAIL_PORT", "1025")),
+            "username": os.environ.get("EMAIL_HOST_USER", ""),
+            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+            "use_tls": _env_bool("EMAIL_USE_TLS"),
+            "use_ssl": _env_bool("EMAIL_USE_SSL"),
+            "timeout": int(os.environ.get("EMAIL_TIMEOUT", "20")),
+        },
+    }
+}
+if not MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
+    MAILERS["default"]["OPTIONS"] = {}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "客服中心 <noreply@kefu.localhost>")
+# Links in e-mails, SMS and WeChat messages.
+KEFU_BASE_URL = os.environ.get("KEFU_BASE_URL", "http://127.0.0.1:8000")
+# SMS and WeChat template messages go through HTTP gateways (docs/notifications.md); empty URL = channel off.
+KEFU_SMS_GATEWAY_URL = os.environ.get("KEFU_SMS_GATEWAY_URL", "")
+KEFU_SMS_GATEWAY_TOKEN = os.environ.get("KEFU_SMS_GATEWAY_TOKEN", "")
+KEFU_SMS_SIGN = os.environ.get("KEFU_SMS_SIGN", "客服中心")
+KEFU_WECHAT_GATEWAY_URL = os.environ.get("KEFU_WECHAT_GATEWAY_URL", "")
+KEFU_WECHAT_GATEWAY_TOKEN = os.environ.get("KEFU_WECHAT_GATEWAY_TOKEN", "")
+KEFU_WECHAT_TEMPLATE_ID = os.environ.get("KEFU_WECHAT_TEMPLATE_ID", "")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 REST_FRAMEWORK = {
