@@ -17,6 +17,7 @@ from kefu.core.types import AuthedRequest
 from kefu.customers.selectors import customer_list, key_customer_list, unit_list
 from kefu.org.roles import Perm
 from kefu.org.scope import access, is_staff_member
+from kefu.reports import dashboard_views
 
 from .middleware import SESSION_KEY
 
@@ -27,6 +28,10 @@ def home(request: AuthedRequest) -> HttpResponse:
     ctx: dict[str, Any] = {"nav": "home"}
     if not is_staff_member(user):
         return render(request, "core/no_role.html", ctx)
+    # Desk, steward, field, QC and management roles get their dashboard; the others the archive figures.
+    dashboard = dashboard_views.dashboard(request)
+    if dashboard is not None:
+        return dashboard
     if not access(user, Perm.VIEW_ARCHIVES).is_empty:
         units = unit_list(user=user, project=project)
         ctx.update(

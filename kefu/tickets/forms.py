@@ -16,6 +16,7 @@ from kefu.customers.forms import DateInput
 from kefu.org.models import Department, User
 
 from .models import Category
+from .selectors import NO_DEPARTMENT, SlaOutcome
 from .states import Channel, Kind, Priority, Status, WaitReason
 
 REQUIRED = _("请填写此项")
@@ -89,15 +90,29 @@ class FilterForm(forms.Form):
     priority = forms.ChoiceField(label=_("优先级"), choices=[("", _("全部")), *Priority.choices], required=False)
     created_from = forms.DateField(label=_("受理日期从"), required=False, widget=DateInput)
     created_to = forms.DateField(label=_("至"), required=False, widget=DateInput)
+    resolved_from = forms.DateField(label=_("办结日期从"), required=False, widget=DateInput)
+    resolved_to = forms.DateField(label=_("至"), required=False, widget=DateInput)
+    sla = forms.ChoiceField(
+        label=_("办结时效"),
+        choices=[("", _("全部")), (SlaOutcome.MET, _("按时办结")), (SlaOutcome.MISSED, _("超时办结"))],
+        required=False,
+    )
+    top_level = forms.BooleanField(label=_("仅主工单"), required=False)
+    project = forms.IntegerField(label=_("项目"), required=False)
+    assignee = forms.IntegerField(label=_("处理人"), required=False)
     q = forms.CharField(label=_("关键词"), required=False, max_length=100)
+
+    TEXT_FIELDS = ("kind", "status", "channel", "priority", "sla", "q")
 
     def filters(self) -> dict[str, Any]:
         """The valid filters as keyword arguments of selectors.case_list (invalid ones are dropped)."""
         self.is_valid()
         d = getattr(self, "cleaned_data", {})
-        return {
-            k: d.get(k) or ("" if k in ("kind", "status", "channel", "priority", "q") else None) for k in self.fields
-        }
+        out = {k: d.get(k) or ("" if k in self.TEXT_FIELDS else None) for k in self.fields}
+        out["project_id"] = out.pop("project")  # case_list's `project` is the console's current project
+        if d.get("department") == NO_DEPARTMENT:
+            out["department"] = NO_DEPARTMENT
+        return out
 
 
 class BulkDispatchForm(forms.Form):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from kefu.core.errors import NotFound
@@ -28,6 +28,8 @@ def my_department_ids(user: User) -> list[int]:
 
 
 def case_scope_q(user: User) -> Q:
+    if getattr(user, "kind", "") == User.Kind.CUSTOMER:
+        return Q(pk__in=[])  # portal accounts reach their own cases through kefu.portal only, never the desk
     a = access(user, Perm.VIEW_CASES)
     q = a.q("project", "zone") if not a.is_empty else Q(pk__in=[])
     if a.all_projects:
@@ -50,13 +52,48 @@ class Queue:
     DUE_SOON = "due_soon"
     OVERDUE = "overdue"
     WAITING = "waiting"
+    OPEN = "open"  # 未完成: every open status (the dashboard's backlog)
     CHOICES = [
         (MINE, "我的工单"), (DEPARTMENT, "部门工单"), (UNASSIGNED, "待派单"), (POOL, "抢单池"),
-        (DUE_SOON, "即将超时"), (OVERDUE, "已超时"), (WAITING, "挂起中"), (ALL, "全部工单"),
+        (DUE_SOON, "即将超时"), (OVERDUE, "已超时"), (WAITING, "挂起中"), (OPEN, "未完成"), (ALL, "全部工单"),
     ]  # fmt: skip
 
 
+class SlaOutcome:
+    """Resolved cases against their resolution deadline (办结及时率)."""
+
+    MET = "met"  # resolved by resolution_due, or without a deadline
+    MISSED = "missed"  # resolved after resolution_due
+    CHOICES = [(MET, "按时办结"), (MISSED, "超时办结")]
+
+
 DUE_SOON_HOURS = 4
+# department=0 in the list's query string: the cases without a handling department (not yet dispatched).
+NO_DEPARTMENT = 0
+
+
+def queue_q(queue: str, *, user: User, now: dt.datetime) -> Q:
+    """The condition of a named queue (Q() for 全部工单). Every queue but 全部 and 抢单池 is a part of 未完成, so a
+    count over the 未完成 list filtered by queue_q(x) is the count of the list of queue x."""
+    open_ = Q(status__in=sorted(OPEN_STATUSES))
+    running = Q(status__in=sorted(OPEN_STATUSES - {Status.WAITING}))  # the clock is paused while waiting
+    if queue == Queue.MINE:
+        return Q(assignee=user) & open_
+    if queue == Queue.DEPARTMENT:
+        return Q(department_id__in=my_department_ids(user)) & open_
+    if queue == Queue.UNASSIGNED:
+        return Q(status=Status.NEW)
+    if queue == Queue.POOL:
+        return Q(in_pool=True, status=Status.DISPATCHED)
+    if queue == Queue.DUE_SOON:
+        return running & Q(resolution_due__gt=now, resolution_due__lte=now + dt.timedelta(hours=DUE_SOON_HOURS))
+    if queue == Queue.OVERDUE:
+        return running & (Q(resolution_due__lte=now) | Q(first_reply_due__lte=now, first_replied_at__isnull=True))
+    if queue == Queue.WAITING:
+        return Q(status=Status.WAITING)
+    if queue == Queue.OPEN:
+        return open_
+    return Q()
 
 
 def case_list(
@@ -73,34 +110,27 @@ def case_list(
     priority: str = "",
     created_from: dt.date | None = None,
     created_to: dt.date | None = None,
+    resolved_from: dt.date | None = None,
+    resolved_to: dt.date | None = None,
+    sla: str = "",
+    top_level: bool | None = None,
+    project_id: int | None = None,
+    assignee: Any = None,
     q: str = "",
     now: dt.datetime | None = None,
 ) -> QuerySet[Case]:
+    """The cases `user` may see, narrowed by a queue and the filter bar's fields.
+
+    Dates are Beijing days, both ends included. project is the console's current project; project_id is the
+    list's own project filter (head office looking at 全部项目); both only narrow what the scope allows.
+    """
     now = now or timezone.now()
     qs = Case.objects.filter(case_scope_q(user))
     if project is not None:
         qs = qs.filter(project=project)
-    if queue == Queue.MINE:
-        qs = qs.filter(assignee=user, status__in=OPEN_STATUSES)
-    elif queue == Queue.DEPARTMENT:
-        qs = qs.filter(department_id__in=my_department_ids(user), status__in=OPEN_STATUSES)
-    elif queue == Queue.UNASSIGNED:
-        qs = qs.filter(status=Status.NEW)
-    elif queue == Queue.POOL:
-        qs = qs.filter(in_pool=True, status=Status.DISPATCHED)
-    elif queue == Queue.DUE_SOON:
-        qs = qs.filter(
-            status__in=OPEN_STATUSES - {Status.WAITING},
-            resolution_due__gt=now,
-            resolution_due__lte=now + dt.timedelta(hours=DUE_SOON_HOURS),
-        )
-    elif queue == Queue.OVERDUE:
-        qs = qs.filter(
-            Q(resolution_due__lte=now) | Q(first_reply_due__lte=now, first_replied_at__isnull=True),
-            status__in=OPEN_STATUSES - {Status.WAITING},
-        )
-    elif queue == Queue.WAITING:
-        qs = qs.filter(status=Status.WAITING)
+    if project_id:
+        qs = qs.filter(project_id=project_id)
+    qs = qs.filter(queue_q(queue, user=user, now=now))
     if kind:
         qs = qs.filter(kind=kind)
     if category:
@@ -109,16 +139,28 @@ def case_list(
         qs = qs.filter(status=status)
     if zone:
         qs = qs.filter(zone_id=zone)
-    if department:
+    if department == NO_DEPARTMENT:
+        qs = qs.filter(department__isnull=True)
+    elif department:
         qs = qs.filter(department_id=department)
     if channel:
         qs = qs.filter(channel=channel)
     if priority:
         qs = qs.filter(priority=priority)
+    if assignee:
+        qs = qs.filter(assignee_id=assignee)
+    if top_level:
+        qs = qs.filter(parent__isnull=True)
     if created_from:
         qs = qs.filter(created_at__gte=_day_start(created_from))
     if created_to:
         qs = qs.filter(created_at__lt=_day_start(created_to + dt.timedelta(days=1)))
+    if resolved_from:
+        qs = qs.filter(resolved_at__gte=_day_start(resolved_from))
+    if resolved_to:
+        qs = qs.filter(resolved_at__lt=_day_start(resolved_to + dt.timedelta(days=1)))
+    if sla:
+        qs = qs.filter(sla_q(sla))
     if q := q.strip():
         qs = search.filter_cases(qs, q) if not _looks_like_number(q) else qs.filter(number__startswith=q.upper())
     return qs.select_related("project", "category", "customer", "unit", "department", "assignee").order_by(
@@ -126,12 +168,26 @@ def case_list(
     )
 
 
+def sla_q(outcome: str) -> Q:
+    """Resolved cases that met (or missed) their resolution deadline; no deadline counts as met."""
+    resolved = Q(resolved_at__isnull=False)
+    if outcome == SlaOutcome.MET:
+        return resolved & (Q(resolution_due__isnull=True) | Q(resolved_at__lte=F("resolution_due")))
+    if outcome == SlaOutcome.MISSED:
+        return resolved & Q(resolved_at__gt=F("resolution_due"))
+    return Q(pk__in=[])
+
+
 def _looks_like_number(q: str) -> bool:
     return len(q) >= 4 and q[:2].isalpha() and q[2:].replace("-", "").isdigit()
 
 
-def _day_start(day: dt.date) -> dt.datetime:
+def day_start(day: dt.date) -> dt.datetime:
+    """The first instant of a local (Beijing) day: the lower bound of the list's date filters."""
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+_day_start = day_start
 
 
 def case_get(*, user: User, number: str) -> Case:

@@ -65,10 +65,11 @@ QUEUE_LABELS = {
     Queue.DUE_SOON: gettext_lazy("即将超时"),
     Queue.OVERDUE: gettext_lazy("已超时"),
     Queue.WAITING: gettext_lazy("挂起中"),
+    Queue.OPEN: gettext_lazy("未完成"),
     Queue.ALL: gettext_lazy("全部工单"),
 }
-# Queues a field worker (who sees only what is dispatched to them) is offered.
-HANDLER_QUEUES = [Queue.MINE, Queue.POOL, Queue.DUE_SOON, Queue.OVERDUE, Queue.WAITING]
+# Queues a field worker (who sees only what is dispatched to them) is offered; 全部 lists their own jobs done too.
+HANDLER_QUEUES = [Queue.MINE, Queue.POOL, Queue.DUE_SOON, Queue.OVERDUE, Queue.WAITING, Queue.ALL]
 PER_PAGE = 20
 EXPORT_LIMIT = 50_000
 
@@ -176,7 +177,7 @@ def workspace(request: AuthedRequest) -> HttpResponse:
     queues = _queues_for(user)
     queue = request.GET.get("queue", "")
     if queue not in queues:
-        queue = Queue.ALL if Queue.ALL in queues else Queue.MINE
+        queue = Queue.ALL if can(user, Perm.VIEW_CASES) else Queue.MINE
     ff = FilterForm(request.GET or None)
     filters = ff.filters() if request.GET else {}
     qs = selectors.case_list(user=user, project=project, queue=queue, **filters)
@@ -200,6 +201,8 @@ def workspace(request: AuthedRequest) -> HttpResponse:
         "categories": [(c.pk, c.kind, category_label(c)) for c in selectors.category_list(project=project)],
         "zones": org_selectors.zone_list(user=user, project=project),
         "departments": _departments(user, project),
+        "projects": visible_projects(user).order_by("name") if project is None else [],
+        "assignee_name": _assignee_name(filters.get("assignee")),
         "dispatcher": dispatcher,
         "can_create": can(user, Perm.CREATE_CASE),
         "bulk_form": BulkDispatchForm(departments=_departments(user, project), staff=_staff(user, project))
@@ -209,6 +212,14 @@ def workspace(request: AuthedRequest) -> HttpResponse:
     if request.headers.get("HX-Request"):
         return render(request, "tickets/_case_table.html", ctx)
     return render(request, "tickets/workspace.html", ctx)
+
+
+def _assignee_name(pk: int | None) -> str:
+    """The handler filter arrives from a link (dashboard, reports): name it beside the filters."""
+    if not pk:
+        return ""
+    u = User.objects.filter(pk=pk).only("name", "username").first()
+    return u.display_name if u else str(pk)
 
 
 EXPORT_HEADERS = [
@@ -670,6 +681,7 @@ EVENT_LABELS: dict[str, Any] = {
     "visit": gettext_lazy("回访"),
     "visit_attempt": gettext_lazy("回访拨打"),
     "rating": gettext_lazy("客户评价"),
+    "customer_comment": gettext_lazy("客户补充说明"),  # added by the customer on the portal (kefu.portal)
 }
 
 

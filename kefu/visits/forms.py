@@ -48,6 +48,10 @@ class FilterForm(forms.Form):
     assignee = forms.IntegerField(label=_("回访人"), required=False)
     due_from = forms.DateField(label=_("回访期限从"), required=False, widget=DateInput)
     due_to = forms.DateField(label=_("至"), required=False, widget=DateInput)
+    completed_from = forms.DateField(label=_("完成日期从"), required=False, widget=DateInput)
+    completed_to = forms.DateField(label=_("至"), required=False, widget=DateInput)
+    satisfied = forms.BooleanField(label=_("仅满意（4-5分）"), required=False)
+    project = forms.IntegerField(label=_("项目"), required=False)
     q = forms.CharField(label=_("工单号/房号/客户"), required=False, max_length=50)
 
     def filters(self) -> dict[str, Any]:

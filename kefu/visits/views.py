@@ -38,6 +38,7 @@ from kefu.tickets.selectors import active_categories
 from . import scripts, selectors, services
 from .forms import FilterForm, FindingForm, PlanForm, PolicyForm, ReassignForm, RecordForm, ScriptForm
 from .models import (
+    SATISFIED_MIN,
     CustomerRating,
     FindingCategory,
     ReturnVisit,
@@ -176,6 +177,15 @@ def _filtered(qs: QuerySet[ReturnVisit], project: Project | None, f: dict[str, A
     if f.get("due_to"):
         end = f["due_to"] + dt.timedelta(days=1)
         qs = qs.filter(due_at__lt=timezone.make_aware(dt.datetime.combine(end, dt.time.min)))
+    if f.get("completed_from"):
+        qs = qs.filter(completed_at__gte=timezone.make_aware(dt.datetime.combine(f["completed_from"], dt.time.min)))
+    if f.get("completed_to"):
+        end = f["completed_to"] + dt.timedelta(days=1)
+        qs = qs.filter(completed_at__lt=timezone.make_aware(dt.datetime.combine(end, dt.time.min)))
+    if f.get("satisfied"):
+        qs = qs.filter(score__gte=SATISFIED_MIN)
+    if f.get("project"):
+        qs = qs.filter(project_id=f["project"])
     if f.get("q"):
         q = f["q"].strip()
         qs = qs.filter(
