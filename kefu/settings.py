@@ -180,22 +180,22 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # defaults suit a local run: a development mail server on 127.0.0.1:1025 (`.venv/bin/python -m aiosmtpd -n -l
 # 127.0.0.1:1025` prints what arrives); production sets EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER/PASSWORD and
 # EMAIL_USE_TLS or EMAIL_USE_SSL. EMAIL_BACKEND may name another backend (e.g. the console backend).
+_MAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+_SMTP_OPTIONS = {
+    "host": os.environ.get("EMAIL_HOST", "127.0.0.1"),
+    "port": int(os.environ.get("EMAIL_PORT", "1025")),
+    "username": os.environ.get("EMAIL_HOST_USER", ""),
+    "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+    "use_tls": _env_bool("EMAIL_USE_TLS"),
+    "use_ssl": _env_bool("EMAIL_USE_SSL"),
+    "timeout": int(os.environ.get("EMAIL_TIMEOUT", "20")),
+}
 MAILERS = {
     "default": {
-        "BACKEND": os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"),
-        "OPTIONS": {
-            "host": os.environ.get("EMAIL_HOST", "127.0.0.1"),
-            "port": int(os.environ.get("EMAIL_PORT", "1025")),
-            "username": os.environ.get("EMAIL_HOST_USER", ""),
-            "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
-            "use_tls": _env_bool("EMAIL_USE_TLS"),
-            "use_ssl": _env_bool("EMAIL_USE_SSL"),
-            "timeout": int(os.environ.get("EMAIL_TIMEOUT", "20")),
-        },
+        "BACKEND": _MAIL_BACKEND,
+        "OPTIONS": _SMTP_OPTIONS if _MAIL_BACKEND.endswith("smtp.EmailBackend") else {},
     }
 }
-if not MAILERS["default"]["BACKEND"].endswith("smtp.EmailBackend"):
-    MAILERS["default"]["OPTIONS"] = {}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "客服中心 <noreply@kefu.localhost>")
 # Links in e-mails, SMS and WeChat messages.
 KEFU_BASE_URL = os.environ.get("KEFU_BASE_URL", "http://127.0.0.1:8000")

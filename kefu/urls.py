@@ -30,6 +30,7 @@ urlpatterns = [
     path("kb/", include("kefu.kb.urls")),
     path("catalog/", include("kefu.catalog.urls")),
     path("m/", include("kefu.portal.urls")),
+    path("portal-admin/", include("kefu.portal.admin_urls")),
     path("quality/", include("kefu.quality.urls")),
     path("quality/", include("kefu.quality.report_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

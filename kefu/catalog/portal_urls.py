@@ -1,6 +1,11 @@
-"""Customer pages of catalog in the portal (/m/...)."""
+"""Customer pages of the special services in the portal (/m/services/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import portal_views
 
 app_name = "portal_catalog"
-urlpatterns: list = []
+urlpatterns = [
+    path("", portal_views.item_list, name="list"),
+    path("<int:pk>/order/", portal_views.order, name="order"),
+]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from kefu.core.types import AuthedRequest
 from kefu.customers.selectors import customer_list, key_customer_list, unit_list
+from kefu.org.models import User
 from kefu.org.roles import Perm
 from kefu.org.scope import access, is_staff_member
 from kefu.reports import dashboard_views
@@ -26,6 +27,8 @@ def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     project = request.kefu_project
     ctx: dict[str, Any] = {"nav": "home"}
+    if user.kind == User.Kind.CUSTOMER:
+        return HttpResponseRedirect("/m/")  # customers use the portal (微物业)
     if not is_staff_member(user):
         return render(request, "core/no_role.html", ctx)
     # Desk, steward, field, QC and management roles get their dashboard; the others the archive figures.

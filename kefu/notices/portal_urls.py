@@ -1,6 +1,11 @@
-"""Customer pages of notices in the portal (/m/...)."""
+"""Customer pages of notices in the portal (/m/notices/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import portal_views
 
 app_name = "portal_notices"
-urlpatterns: list = []
+urlpatterns = [
+    path("", portal_views.notice_list, name="list"),
+    path("<int:pk>/", portal_views.notice_detail, name="detail"),
+]

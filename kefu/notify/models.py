@@ -27,6 +27,7 @@ class Notification(models.Model):
         VISIT = "visit", _("回访")
         QC = "qc", _("质检")
         STUCK = "stuck", _("滞留提醒")
+        NOTICE = "notice", _("通知公告")
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("接收人")

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
+from kefu.customers.models import Customer
 from kefu.org.models import Membership
 from kefu.org.roles import Perm
 from kefu.org.scope import access
@@ -25,7 +26,7 @@ def unread_count(*, user: Any) -> int:
 
 def outbox(*, user: Any, status: str = "", channel: str = "") -> QuerySet[Delivery]:
     """Outside deliveries an administrator may see (MANAGE_ORG): all for head office; otherwise those about
-    cases of their projects or to staff of their projects. Nobody else sees any."""
+    cases of their projects, or to staff or portal customers of their projects. Nobody else sees any."""
     a = access(user, Perm.MANAGE_ORG)
     qs = Delivery.objects.select_related("notification", "notification__recipient", "notification__case")
     if a.is_empty:
@@ -33,7 +34,12 @@ def outbox(*, user: Any, status: str = "", channel: str = "") -> QuerySet[Delive
     if not a.all_projects:
         ids = sorted(a.project_ids)
         members = Membership.objects.filter(project_id__in=ids, is_active=True).values("user_id")
-        qs = qs.filter(Q(notification__case__project_id__in=ids) | Q(notification__recipient_id__in=members))
+        customers = Customer.objects.filter(project_id__in=ids, account__isnull=False).values("account_id")
+        qs = qs.filter(
+            Q(notification__case__project_id__in=ids)
+            | Q(notification__recipient_id__in=members)
+            | Q(notification__recipient_id__in=customers)
+        )
     if status:
         qs = qs.filter(status=status)
     if channel:

@@ -49,6 +49,10 @@ class Perm(StrEnum):
     QC_REVIEW = "qc_review"  # review (复核) and sampling checks on the QC sheet
     MANAGE_QC = "manage_qc"  # error points, review rules, sampling plans, thresholds, scorecard weights
     SIGN_OFF_DAY = "sign_off_day"  # sign the daily reconciliation (日结) off
+    # Knowledge base
+    MANAGE_KB = "manage_kb"  # FAQ (答客问), standard phrases (服务用语) and shared canned replies (常用回复)
+    # Notices (一对多信息发布)
+    PUBLISH_NOTICES = "publish_notices"  # write, publish, schedule and withdraw notices; see their read receipts
 
 
 _ALL = set(Perm)
@@ -75,6 +79,8 @@ ROLE_PERMS: dict[Role, frozenset[Perm]] = {
             Perm.VIEW_REPORTS,
             Perm.QC_REVIEW,
             Perm.SIGN_OFF_DAY,
+            Perm.PUBLISH_NOTICES,
+            Perm.MANAGE_KB,
         }
     ),
     Role.AGENT: frozenset(

@@ -212,12 +212,28 @@ def _transition(
     if new_status == Status.RESOLVED:
         from kefu.visits import services as visits
 
+        _tell_customer_resolved(case)
         visits.on_case_resolved(case, now)
     elif action == Action.REOPEN:
         from kefu.visits import services as visits
 
         visits.on_case_reopened(case, now)
     return case
+
+
+def _tell_customer_resolved(case: Case) -> None:
+    """The customer's portal account hears that their matter is done and may rate it (微物业)."""
+    if case.parent_id is not None or case.customer_id is None:
+        return
+    accounts = User.objects.filter(customer_archives=case.customer_id, kind=User.Kind.CUSTOMER, is_active=True)
+    notify(
+        accounts,
+        kind=Notification.Kind.RESOLVED,
+        title=f"您的报事 {case.number} 已处理完成",
+        body="请在微物业查看处理结果，并为我们的服务评价。",
+        url=f"/m/cases/{case.number}/",
+        dedupe_key=f"customer-resolved-{case.pk}-{case.version}",
+    )
 
 
 # Numbers --------------------------------------------------------------------------------------------
@@ -803,7 +819,8 @@ def case_comment(
     if not body:
         raise ValidationFailed(MSG_EMPTY_COMMENT, fields={"body": [MSG_EMPTY_COMMENT]})
     event = _event(case, "comment", actor, now, body=body, public=is_public)
-    if is_public and case.first_replied_at is None:
+    # Only a staff member's public note answers the customer (a customer's own words never stop the clock).
+    if is_public and case.first_replied_at is None and actor.kind == User.Kind.STAFF:
         case.first_replied_at = now
         case.save(update_fields=["first_replied_at", "updated_at"])
         cycle.on_first_reply(event, case)
@@ -1133,3 +1150,163 @@ def allowed_actions(actor: User, case: Case) -> list[str]:
     if case.status in OPEN_STATUSES and dispatcher:
         out.append("merge")
     return out
+
+
+# The customer's own side (微物业, kefu.portal) ---------------------------------------------------------
+# A portal account acts only on the cases of the customer archives linked to it (Customer.account): a case
+# of anyone else is "not found". It needs no desk permission; it reports for a unit its archive occupies
+# (or a public area of its project), adds information, and cancels only what is not yet dispatched.
+
+MSG_NOT_FOUND = "未找到该工单"
+MSG_CUSTOMER_UNIT = "请选择您名下的房屋"
+MSG_CUSTOMER_PROJECT = "请选择您所在的项目"
+MSG_CUSTOMER_PLACE = "请选择房屋，或填写公共区域的具体位置"
+MSG_CUSTOMER_DESCRIBE = "请描述您要反映的问题"
+MSG_CUSTOMER_CANCEL_NEW_ONLY = "已派单的报事不能自行取消，如需取消请联系客服"
+MSG_CUSTOMER_CLOSED = "该报事已关闭或已取消，如有新问题请重新报事"
+MSG_CATEGORY_INACTIVE = "该分类已停用，请重新选择"
+
+
+def account_customers(actor: User) -> Any:
+    """The active customer archives a portal account is linked to."""
+    return Customer.objects.filter(account=actor, is_active=True)
+
+
+def _require_customer_account(actor: User) -> None:
+    if getattr(actor, "kind", "") != User.Kind.CUSTOMER or not actor.is_active:
+        raise Forbidden(MSG_FORBIDDEN)
+
+
+def _lock_own(actor: User, case: Case) -> Case:
+    _require_customer_account(actor)
+    case = _lock(case)
+    if case.customer_id is None or not account_customers(actor).filter(pk=case.customer_id).exists():
+        raise NotFound(MSG_NOT_FOUND)
+    return case
+
+
+@transaction.atomic
+def customer_case_create(
+    *,
+    actor: User,
+    kind: str,
+    description: str,
+    unit: Unit | None = None,
+    project: Project | None = None,
+    location: str = "",
+    category: Category | None = None,
+    preferred_time: str = "",
+    contact_phone: str = "",
+    title: str = "",
+    uploads: Sequence[Upload] = (),
+    channel: str = Channel.PORTAL,
+    now: dt.datetime | None = None,
+) -> Case:
+    """报事 from the portal: for a unit one of the account's archives occupies now (that archive is the
+    customer), or for a public area of one of its projects (location required)."""
+    from kefu.customers.models import Occupancy
+
+    now = _now(now)
+    _require_customer_account(actor)
+    mine = account_customers(actor)
+    if unit is not None:
+        occupancy = (
+            Occupancy.objects.filter(unit=unit, move_out__isnull=True, customer__in=mine)
+            .select_related("customer")
+            .order_by("move_in", "pk")
+            .first()
+        )
+        if occupancy is None:
+            raise ValidationFailed(MSG_CUSTOMER_UNIT, fields={"unit": [MSG_CUSTOMER_UNIT]})
+        customer = occupancy.customer
+        project = unit.project
+    else:
+        found = mine.filter(project=project).order_by("pk").first() if project is not None else None
+        if found is None or project is None:
+            raise ValidationFailed(MSG_CUSTOMER_PROJECT, fields={"project": [MSG_CUSTOMER_PROJECT]})
+        customer = found
+        if not (location or "").strip():
+            raise ValidationFailed(MSG_CUSTOMER_PLACE, fields={"location": [MSG_CUSTOMER_PLACE]})
+    if category is not None and not category.is_active:
+        raise ValidationFailed(MSG_CATEGORY_INACTIVE, fields={"category": [MSG_CATEGORY_INACTIVE]})
+    _check_refs(project, kind, category, customer, unit)
+    if channel not in Channel.values:
+        raise ValidationFailed("无效的来源渠道", fields={"channel": ["无效的来源渠道"]})
+    description = (description or "").strip()
+    if not description:
+        raise ValidationFailed(MSG_CUSTOMER_DESCRIBE, fields={"description": [MSG_CUSTOMER_DESCRIBE]})
+    title = (title or "").strip() or description.split("\n")[0][:60]
+    for upload in uploads:
+        _check_upload(upload)  # every photo is checked before anything is written or stored
+    case = Case(
+        number=next_number(kind, now),
+        project=project,
+        kind=kind,
+        category=category,
+        channel=channel,
+        priority=Priority.NORMAL,
+        customer=customer,
+        unit=unit,
+        zone=unit.zone if unit else None,
+        location=(location or "").strip()[:200],
+        contact_name=customer.name[:50],
+        contact_phone=((contact_phone or "").strip() or actor.mobile)[:30],
+        title=title[:200],
+        description=description,
+        preferred_time=(preferred_time or "").strip()[:100],
+        created_by=actor,
+        created_at=now,
+        status_since=now,
+    )
+    sla.apply(case, now)
+    case.save()
+    _event(
+        case, Action.CREATE, actor, now, to_status=Status.NEW, body=description, public=True, data={"channel": channel}
+    )
+    for upload in uploads:
+        _attach(case, actor, upload, now)
+    search.index_case(case)
+    return case
+
+
+@transaction.atomic
+def customer_case_comment(
+    *, actor: User, case: Case, body: str, uploads: Sequence[Upload] = (), now: dt.datetime | None = None
+) -> Case:
+    """补充说明: the customer adds words and/or photos to their own case. Public; not a reply to the
+    customer, so the first-reply clock keeps running. The handler is told."""
+    now = _now(now)
+    case = _lock_own(actor, case)
+    if case.status in (Status.CLOSED, Status.CANCELLED):
+        raise Conflict(MSG_CUSTOMER_CLOSED, code="illegal_transition")
+    body = (body or "").strip()
+    if not body and not uploads:
+        raise ValidationFailed(MSG_EMPTY_COMMENT, fields={"body": [MSG_EMPTY_COMMENT]})
+    for upload in uploads:
+        _check_upload(upload)
+    if body:
+        _event(case, "customer_comment", actor, now, body=body, public=True)
+    for upload in uploads:
+        _attach(case, actor, upload, now)
+    if case.assignee_id:
+        notify(
+            [case.assignee],
+            kind=Notification.Kind.COMMENT,
+            case=case,
+            title=f"客户补充说明：{case.number}",
+            body=body[:200] or f"上传了 {len(uploads)} 张照片",
+        )
+    return case
+
+
+@transaction.atomic
+def customer_case_cancel(*, actor: User, case: Case, reason: str, now: dt.datetime | None = None) -> Case:
+    """The customer withdraws their own case while it waits for dispatch (待派单) only."""
+    now = _now(now)
+    case = _lock_own(actor, case)
+    if case.status != Status.NEW:
+        raise Conflict(MSG_CUSTOMER_CANCEL_NEW_ONLY, code="illegal_transition")
+    reason = _required_reason(reason)
+    return _transition(
+        case, Action.CANCEL, actor, now, body=reason, data={"by": "customer"}, assignee=None, in_pool=False
+    )

@@ -8,7 +8,8 @@ check digit, occupancy history, credit grades with their history, tags, key cust
 and equipment archives with their records; a few residents with their own login (微物业) linked to their
 archives; then four months of service-desk cases in 阳光花园 and 国贸中心大厦, made through the case
 services with historical times (kefu/tickets/demo.py), with their return visits (kefu/visits/demo.py);
-a year of quarterly visit plans and two satisfaction surveys of 阳光花园 (kefu/surveys/demo.py).
+a year of quarterly visit plans and two satisfaction surveys of 阳光花园 (kefu/surveys/demo.py);
+the manager's monthly report e-mail subscription (kefu/reports/demo.py).
 
 The data is the same on every run (fixed random seed; dates are relative to today). The big tables
 are written with bulk_create in one transaction, bypassing the audit log: this is seed data, not
@@ -39,6 +40,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from kefu.catalog import demo as catalog_demo
 from kefu.customers.models import (
     Asset,
     AssetRecord,
@@ -54,9 +56,13 @@ from kefu.customers.models import (
     Tag,
     Unit,
 )
+from kefu.kb import demo as kb_demo
+from kefu.notices import demo as notices_demo
 from kefu.org.models import Department, Membership, Project, User, Zone
 from kefu.org.roles import Role
+from kefu.portal import demo as portal_demo
 from kefu.quality.demo import build_demo_qc
+from kefu.reports.demo import build_demo_subscriptions
 from kefu.surveys.demo import build_demo_surveys
 from kefu.surveys.models import Response, Survey
 from kefu.tickets.demo import build_demo_cases
@@ -752,6 +758,11 @@ class Seeder:
             ("满意度调查", lambda: build_demo_surveys(small=small)),
             ("回访审核", finish_demo_visits),
             ("质检与日结", lambda: build_demo_qc(small=small)),
+            ("定时报表", build_demo_subscriptions),
+            ("知识库", lambda: kb_demo.seed()),
+            ("微物业报事", lambda: portal_demo.seed()),
+            ("通知公告", lambda: notices_demo.seed()),
+            ("特约服务", lambda: catalog_demo.seed()),
         ]
         for label, step in steps:
             started = time.monotonic()

@@ -1,8 +1,11 @@
 """The scheduler: `manage.py run_scheduler` sweeps the SLA deadlines every minute.
 
 A plain loop that polls the database (no broker, no beat): each round calls
-kefu.tickets.escalation.sweep(), kefu.visits.services.remind() (calls due, overdue return visits) and
-kefu.quality.jobs.run_due() (the nightly reconciliation, the morning stuck-item digest), then sleeps
+kefu.tickets.escalation.sweep(), kefu.visits.services.remind() (calls due, overdue return visits),
+kefu.quality.jobs.run_due() (the nightly reconciliation, the morning stuck-item digest) and
+kefu.reports.jobs.run_due() (scheduled report e-mails that fall due, and their retries),
+kefu.notices.services.run_due() (scheduled notices that fall due, each published once) and
+kefu.notify.outbox.send_due() (e-mail/SMS/WeChat deliveries the worker has not sent yet), then sleeps
 --interval seconds (less when the sweep hit its limit and more work is waiting). SIGTERM or SIGINT stops
 it between rounds, or at once while it sleeps. Several schedulers may run at once (PostgreSQL row locks
 with SKIP LOCKED; Escalation, DailyJob rows and notification dedupe keys are unique), and a restart
@@ -24,7 +27,10 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from kefu.notices import services as notice_services
+from kefu.notify import outbox
 from kefu.quality import jobs as quality_jobs
+from kefu.reports import jobs as report_jobs
 from kefu.tickets import escalation
 from kefu.visits import services as visit_services
 
@@ -73,6 +79,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"scheduler: {reminded} visit reminders")
             for line in quality_jobs.run_due():
                 self.stdout.write(f"scheduler: {line}")
+            for line in report_jobs.run_due():
+                self.stdout.write(f"scheduler: {line}")
+            for line in notice_services.run_due():
+                self.stdout.write(f"scheduler: {line}")
+            sent = outbox.send_due(limit=limit)
+            if sent and self.verbosity >= 1:
+                self.stdout.write(f"scheduler: outbox {sent}")
         except Exception as exc:  # the loop survives a failed round (e.g. the database restarting)
             self.stderr.write(f"scheduler: sweep failed: {exc!r}")
             close_old_connections()
