@@ -234,6 +234,11 @@ class Case(models.Model):
             models.Index(fields=["status", "status_since"]),
             models.Index(fields=["resolved_at"]),
             models.Index(fields=["project", "resolved_at"]),
+            # the workspace's newest-first list of one project: read in index order, stop after a page
+            models.Index(fields=["project", "created_at", "id"]),
+            # Almost every case has no parent: a partial index keeps the planner's statistics about work
+            # orders true (the plain foreign-key index counts all the NULLs as one value and gets skipped).
+            models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="case_children_idx"),
         ]
         verbose_name = _("工单")
         verbose_name_plural = _("工单")

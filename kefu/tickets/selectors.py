@@ -207,11 +207,12 @@ def case_get(*, user: User, number: str) -> Case:
             "zone",
         )
         .filter(number=number)
-        .first()
-    )
-    if case is None:
+        .order_by()  # the number is unique: no ordering, so the planner uses its index, not created_at's
+    )[:1]
+    found = list(case)
+    if not found:
         raise NotFound("未找到该工单")
-    return case
+    return found[0]
 
 
 def timeline(case: Case, *, public_only: bool = False, newest_first: bool = False) -> QuerySet[CaseEvent]:
