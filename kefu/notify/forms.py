@@ -39,3 +39,34 @@ class PreferenceForm(forms.ModelForm[ChannelPreference]):
             if d.get(name) and not ok:
                 self.add_error(name, _("该渠道尚未配置，暂不能选择"))
         return d
+
+
+class CustomerPreferenceForm(PreferenceForm):
+    """The portal's 消息通知设置: the same choices, and the customer keeps their own e-mail address here."""
+
+    email_address = forms.EmailField(
+        label=_("邮箱"),
+        required=False,
+        error_messages={"invalid": _("请输入有效的邮箱地址")},
+        help_text=_("选择邮件通知时填写"),
+    )
+
+    field_order = ["email_address", "email", "sms", "wechat", "wechat_openid", "kinds"]
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["email_address"].initial = user.email
+
+    def clean(self) -> dict[str, Any]:
+        address = (self.cleaned_data.get("email_address") or "").strip()
+        saved = self.user.email
+        self.user.email = address  # the checks below look at the address being saved
+        try:
+            return super().clean()
+        finally:
+            self.user.email = saved
+
+    def save(self, commit: bool = True) -> ChannelPreference:
+        self.user.email = (self.cleaned_data.get("email_address") or "").strip()
+        self.user.save(update_fields=["email"])
+        return super().save(commit=commit)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path("report/", views.report, name="report"),
     path("me/", views.me, name="me"),
+    path("me/notify/", views.notify_settings, name="notify_settings"),
     path("track/", views.track, name="track"),
     path("surveys/<int:pk>/", views.survey, name="survey"),
     path("cases/<str:number>/", views.case_detail, name="case"),

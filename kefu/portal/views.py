@@ -22,6 +22,8 @@ from kefu.core.errors import NotFound
 from kefu.core.shortcuts import attempt, client_ip
 from kefu.core.types import AuthedRequest
 from kefu.notify import selectors as notify_selectors
+from kefu.notify.forms import CustomerPreferenceForm
+from kefu.notify.models import ChannelPreference
 from kefu.surveys import services as survey_services
 from kefu.tickets import services as ticket_services
 from kefu.tickets.models import Case
@@ -433,3 +435,17 @@ def track(request: HttpRequest) -> HttpResponse:
                 events=selectors.describe(selectors.public_timeline(case), case, with_bodies=False),
             )
     return render(request, "portal/track.html", ctx)
+
+
+@portal_page
+def notify_settings(request: AuthedRequest) -> HttpResponse:
+    """消息通知设置: which of e-mail, SMS and WeChat the customer wants notices and case news on."""
+    pref = ChannelPreference.objects.filter(user=request.user).first() or ChannelPreference(user=request.user)
+    form = CustomerPreferenceForm(request.POST or None, instance=pref, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            form.save()
+            messages.success(request, _("通知设置已保存"))
+            return redirect("portal:notify_settings")
+        messages.error(request, _("请修正下面的错误"))
+    return render(request, "portal/notify_settings.html", {"tab": "me", "form": form})

@@ -7,6 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from kefu.notify.models import Notification
+from kefu.org.models import User
 from kefu.portal import services
 from kefu.portal.models import VerificationRequest
 from kefu.tickets import services as ts
@@ -275,3 +276,48 @@ def test_staff_review_verification_requests_in_their_scope(client, portal):
     assert Notification.objects.filter(recipient=user, title__startswith="入住核实已通过").exists()
     client.force_login(user)
     assert f"入住核实已通过：{w.unit_a2.code}" in client.get("/m/me/").content.decode()  # in 我的消息
+
+
+def test_a_customer_chooses_e_mail_for_news_and_gets_the_resolved_message_by_e_mail(client, world, settings):
+    """The portal's 消息通知设置: the customer's own channels, then a real SMTP server receives the news."""
+    from kefu.notify import outbox
+    from kefu.notify.models import ChannelPreference
+    from kefu.testing_servers import smtp_server
+    from kefu.tickets import services as ts
+
+    account = User.objects.create_user(
+        username="13811113333", password="Pw-2026-kefu!", kind=User.Kind.CUSTOMER, mobile="13811113333"
+    )
+    world.cust_a1.account = account
+    world.cust_a1.save()
+    client.force_login(account)
+    bad = client.post("/m/me/notify/", {"email": "on", "email_address": "not-an-address"})
+    assert bad.status_code == 200 and "请输入有效的邮箱地址" in bad.content.decode()
+    assert not ChannelPreference.objects.filter(user=account).exists()
+    assert client.post("/m/me/notify/", {"email": "on", "email_address": "zhang@example.com"}).status_code == 302
+    account.refresh_from_db()
+    assert account.email == "zhang@example.com" and ChannelPreference.objects.get(user=account).email
+
+    with smtp_server() as smtp:
+        for key, value in smtp.settings().items():
+            setattr(settings, key, value)
+        case = ts.case_create(
+            actor=world.alice, project=world.a, kind="repair", channel="phone", title="门锁损坏",
+            customer=world.cust_a1, unit=world.unit_a1,
+        )  # fmt: skip
+        ts.case_dispatch(actor=world.alice, case=case, assignee=world.fred)
+        case.refresh_from_db()
+        ts.case_accept(actor=world.fred, case=case)
+        case.refresh_from_db()
+        ts.case_resolve(actor=world.fred, case=case, note="已更换门锁")
+        outbox.send_due()
+    [got] = smtp.received
+    assert got.recipients == ["zhang@example.com"]
+    assert got.message["Subject"] == f"您的报事 {case.number} 已处理完成"
+
+
+def test_another_account_or_staff_cannot_open_the_notify_settings(client, world):
+    client.force_login(world.alice)
+    assert client.get("/m/me/notify/").status_code == 302  # staff go to the console
+    client.logout()
+    assert client.get("/m/me/notify/")["Location"].startswith("/m/login/")
