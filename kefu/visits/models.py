@@ -304,6 +304,10 @@ class ReturnVisit(models.Model):
             models.Index(fields=["plan", "status"]),
             models.Index(fields=["project", "completed_at"]),
             models.Index(fields=["unit", "source"]),
+            # the month's completed visits of every project (head office's dashboard and reports), and one
+            # project's visits by the time they were created (docs/performance.md)
+            models.Index(fields=["status", "completed_at"]),
+            models.Index(fields=["project", "created_at"]),
         ]
         constraints = [
             # At most one open call-back per case; one visit per household per plan.
