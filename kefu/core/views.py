@@ -5,13 +5,16 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db import DatabaseError, connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Q
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from kefu.core.types import AuthedRequest
 from kefu.customers.selectors import customer_list, key_customer_list, unit_list
@@ -74,3 +77,26 @@ def audit_log(request: AuthedRequest) -> HttpResponse:
         qs = qs.filter(Q(object_repr__contains=q) | Q(actor__name__contains=q) | Q(actor__username__contains=q))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
     return render(request, "core/audit.html", {"nav": "audit", "page": page, "q": q})
+
+
+@login_not_required
+@require_GET
+def healthz(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers (no database touched), for a load balancer or process manager."""
+    return JsonResponse({"status": "ok"})
+
+
+@login_not_required
+@require_GET
+def readyz(request: HttpRequest) -> HttpResponse:
+    """Readiness: the database answers and every migration is applied; 503 otherwise, with the reason."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        return JsonResponse({"status": "unavailable", "database": f"error: {exc.__class__.__name__}"}, status=503)
+    if pending:
+        return JsonResponse({"status": "unavailable", "database": "ok", "pending_migrations": len(pending)}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
