@@ -303,8 +303,6 @@ def case_create(
     if not can(actor, Perm.CREATE_CASE, project.pk, unit.zone_id if unit else None):
         raise Forbidden(MSG_FORBIDDEN)
     _check_refs(project, kind, category, customer, unit)
-    if channel not in Channel.values:
-        raise ValidationFailed("无效的来源渠道", fields={"channel": ["无效的来源渠道"]})
     if priority not in Priority.values:
         raise ValidationFailed("无效的优先级", fields={"priority": ["无效的优先级"]})
     title = (title or "").strip() or (description or "").strip().split("\n")[0][:60]
@@ -312,29 +310,36 @@ def case_create(
         raise ValidationFailed(MSG_TITLE, fields={"title": [MSG_TITLE]})
     if customer is not None and not contact_name:
         contact_name = customer.name
-    for upload in uploads:
-        _check_upload(upload)  # every file is checked before anything is written or stored
     case = Case(
-        number=next_number(kind, now),
         project=project,
         kind=kind,
         category=category,
-        channel=channel,
         priority=priority,
         is_major=is_major and kind == Kind.COMPLAINT,
         customer=customer,
         unit=unit,
-        zone=unit.zone if unit else None,
         location=location.strip(),
         contact_name=contact_name.strip(),
         contact_phone=contact_phone.strip(),
         title=title[:200],
         description=(description or "").strip(),
         preferred_time=preferred_time,
-        created_by=actor,
-        created_at=now,
-        status_since=now,
     )
+    return _open(case, actor=actor, channel=channel, uploads=uploads, now=now)
+
+
+def _open(case: Case, *, actor: User, channel: str, uploads: Sequence[Upload], now: dt.datetime) -> Case:
+    """Write a new case that its caller has checked (staff intake, a customer's report): number, SLA, the
+    创建 event, the files, the major-complaint escalation and the search document, in the caller's transaction."""
+    if channel not in Channel.values:
+        raise ValidationFailed("无效的来源渠道", fields={"channel": ["无效的来源渠道"]})
+    for upload in uploads:
+        _check_upload(upload)  # every file is checked before anything is written or stored
+    case.number = next_number(case.kind, now)
+    case.channel = channel
+    case.zone = case.unit.zone if case.unit else None
+    case.created_by = actor
+    case.created_at = case.status_since = now
     sla.apply(case, now)
     case.save()
     _event(
@@ -1230,43 +1235,25 @@ def customer_case_create(
     if category is not None and not category.is_active:
         raise ValidationFailed(MSG_CATEGORY_INACTIVE, fields={"category": [MSG_CATEGORY_INACTIVE]})
     _check_refs(project, kind, category, customer, unit)
-    if channel not in Channel.values:
-        raise ValidationFailed("无效的来源渠道", fields={"channel": ["无效的来源渠道"]})
     description = (description or "").strip()
     if not description:
         raise ValidationFailed(MSG_CUSTOMER_DESCRIBE, fields={"description": [MSG_CUSTOMER_DESCRIBE]})
     title = (title or "").strip() or description.split("\n")[0][:60]
-    for upload in uploads:
-        _check_upload(upload)  # every photo is checked before anything is written or stored
     case = Case(
-        number=next_number(kind, now),
         project=project,
         kind=kind,
         category=category,
-        channel=channel,
         priority=Priority.NORMAL,
         customer=customer,
         unit=unit,
-        zone=unit.zone if unit else None,
         location=(location or "").strip()[:200],
         contact_name=customer.name[:50],
         contact_phone=((contact_phone or "").strip() or actor.mobile)[:30],
         title=title[:200],
         description=description,
         preferred_time=(preferred_time or "").strip()[:100],
-        created_by=actor,
-        created_at=now,
-        status_since=now,
     )
-    sla.apply(case, now)
-    case.save()
-    _event(
-        case, Action.CREATE, actor, now, to_status=Status.NEW, body=description, public=True, data={"channel": channel}
-    )
-    for upload in uploads:
-        _attach(case, actor, upload, now)
-    search.index_case(case)
-    return case
+    return _open(case, actor=actor, channel=channel, uploads=uploads, now=now)
 
 
 @transaction.atomic
