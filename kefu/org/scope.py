@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, prefetch_related_objects
 
 from .roles import ZONE_SCOPED_ROLES, Perm, Role, role_has
 
@@ -60,8 +60,12 @@ def memberships(user: Any) -> list[Membership]:
         cached = list(
             Membership.objects.filter(user=user, is_active=True)
             .select_related("project", "department")
-            .prefetch_related("zones")
+            .order_by("pk")  # not Meta.ordering, whose joins cost more than the query itself
         )
+        # Only zone-scoped roles (stewards) have zones: skip the second query for everyone else.
+        zoned = [m for m in cached if m.role in ZONE_SCOPED_ROLES]
+        if zoned:
+            prefetch_related_objects(zoned, "zones")
         user._kefu_memberships = cached
     return cached
 
@@ -115,7 +119,7 @@ def visible_projects(user: Any) -> QuerySet[Any]:
     if any(m.role == Role.HEAD_OFFICE for m in ms):
         return Project.objects.filter(is_active=True)
     ids = {m.project_id for m in ms if m.project_id}
-    zone_projects = {z.project_id for m in ms for z in m.zones.all()}
+    zone_projects = {z.project_id for m in ms if m.role in ZONE_SCOPED_ROLES for z in m.zones.all()}
     return Project.objects.filter(is_active=True, pk__in=ids | zone_projects)
 
 

@@ -25,9 +25,10 @@ from kefu.core.errors import Forbidden, NotFound, ValidationFailed
 from kefu.core.types import api_user
 from kefu.customers import selectors as customer_selectors
 from kefu.customers.models import Customer, Unit
+from kefu.customers.scoping import unit_q
 from kefu.org.models import Department, Project, User
 from kefu.org.roles import Perm, Role
-from kefu.org.scope import access, visible_projects
+from kefu.org.scope import access, memberships, visible_projects
 
 from . import selectors, services
 from .models import Case, Category
@@ -99,6 +100,10 @@ def _unknown(field: str) -> ValidationFailed:
 def _project_by_code(user: User, code: str | None) -> Project | None:
     if not code:
         return None
+    # A project the user holds a role in is already loaded with their memberships: no query.
+    for m in memberships(user):
+        if m.project is not None and m.project.code == code and m.project.is_active:
+            return m.project
     project = visible_projects(user).filter(code=code).first()
     if project is None:
         raise ValidationFailed(MSG_PROJECT, fields={"project": [MSG_PROJECT]})
@@ -128,9 +133,17 @@ def _unit(user: User, project: Project | None, value: str | None) -> Unit | None
     value = (value or "").strip()
     if not value:
         return None
-    units = customer_selectors.unit_list(user=user, project=project)
-    found = units.filter(pk=int(value)).first() if value.isdigit() else None
+    seen = access(user, Perm.VIEW_ARCHIVES)
+    found = None
+    if value.isdigit() and len(value) <= 18:
+        # By id: the row by primary key, its scope checked here exactly as unit_q does in SQL (project or zone).
+        row = next(iter(Unit.objects.select_related("zone").filter(pk=int(value)).order_by()), None)
+        if row is not None and seen.covers(row.project_id, row.zone_id):
+            found = row if project is None or row.project_id == project.pk else None
     if found is None:
+        units = Unit.objects.filter(unit_q(seen)).select_related("zone").order_by("pk")
+        if project is not None:
+            units = units.filter(project=project)
         by_code = list(units.filter(code=value)[:2])
         if len(by_code) > 1:
             msg = "多个项目有此房屋编码，请同时指定项目"
@@ -239,6 +252,12 @@ class CaseViewSet(viewsets.GenericViewSet):
     def _out(self, case: Case, code: int = status.HTTP_200_OK) -> Response:
         return Response(CaseSerializer(_fresh(case), context=self.get_serializer_context()).data, status=code)
 
+    def _out_new(self, case: Case) -> Response:
+        """A case this request has just created: its related rows are those the service was given, so it is
+        shown as it is, without reading it back; it has no children or links yet."""
+        context = {**self.get_serializer_context(), "new_case": True}
+        return Response(CaseSerializer(case, context=context).data, status=status.HTTP_201_CREATED)
+
     # Collection --------------------------------------------------------------------------------------
 
     @extend_schema(
@@ -290,8 +309,8 @@ class CaseViewSet(viewsets.GenericViewSet):
                 actor=user, key=key, fingerprint=services.request_fingerprint(fingerprint_payload), **kwargs
             )
         else:
-            case, created = services.case_create(actor=user, **kwargs), True
-        return self._out(case, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+            return self._out_new(services.case_create(actor=user, **kwargs))
+        return self._out_new(case) if created else self._out(case)
 
     @extend_schema(
         parameters=[

@@ -90,9 +90,10 @@ def document_words(case: Case, comments: Iterable[str] | None = None) -> str:
     return " ".join(segment(text))
 
 
-def index_case(case: Case) -> None:
-    """(Re)write the case's search document. Called by the services when a case is created or commented."""
-    _upsert([SearchDocument(case_id=case.pk, project_id=case.project_id, words=document_words(case))])
+def index_case(case: Case, comments: Iterable[str] | None = None) -> None:
+    """(Re)write the case's search document. Called by the services when a case is created or commented;
+    `comments` are the case's comment bodies when the caller knows them (a new case has none)."""
+    _upsert([SearchDocument(case_id=case.pk, project_id=case.project_id, words=document_words(case, comments))])
 
 
 def reindex(batch: int = 1000, cases: Any = None) -> int:

@@ -9,6 +9,7 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from kefu.core.api import PrebuiltFieldsMixin
 from kefu.core.masking import mask_phone
 from kefu.customers.models import Contact, Customer
 
@@ -41,7 +42,7 @@ class CustomerBriefSerializer(serializers.ModelSerializer):
         return mask_phone(contact.value) if contact else ""
 
 
-class CaseListSerializer(serializers.ModelSerializer):
+class CaseListSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     """A case in a list: enough to show a row and decide whether to open it."""
 
     project = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -133,10 +134,14 @@ class CaseSerializer(CaseListSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_children(self, obj: Case) -> list[str]:
+        if self.context.get("new_case"):
+            return []
         return list(obj.children.order_by("pk").values_list("number", flat=True))
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_links(self, obj: Case) -> list[str]:
+        if self.context.get("new_case"):
+            return []
         out = CaseLink.objects.filter(case=obj).values_list("other__number", flat=True)
         back = CaseLink.objects.filter(other=obj).values_list("case__number", flat=True)
         return sorted([*out, *back])

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
@@ -243,10 +243,14 @@ def next_number(kind: str, now: dt.datetime) -> str:
     """TS20261122-0001: a sequence per prefix and (Beijing) day, unique under concurrency."""
     prefix = PREFIX[Kind(kind)]
     day = timezone.localdate(now)
+    table = CaseSequence._meta.db_table
+    sql = f"UPDATE {table} SET last = last + 1 WHERE prefix = %s AND day = %s RETURNING last"  # noqa: S608
     for _attempt in range(5):
-        if CaseSequence.objects.filter(prefix=prefix, day=day).update(last=F("last") + 1):
-            last = CaseSequence.objects.filter(prefix=prefix, day=day).values_list("last", flat=True).get()
-            return f"{prefix}{day:%Y%m%d}-{last:04d}"
+        with connection.cursor() as cursor:  # one statement: increment and read (SQLite 3.35+, PostgreSQL)
+            cursor.execute(sql, [prefix, connection.ops.adapt_datefield_value(day)])
+            row = cursor.fetchone()
+        if row is not None:
+            return f"{prefix}{day:%Y%m%d}-{row[0]:04d}"
         try:
             with transaction.atomic():
                 CaseSequence.objects.create(prefix=prefix, day=day, last=1)
@@ -356,7 +360,7 @@ def _open(case: Case, *, actor: User, channel: str, uploads: Sequence[Upload], n
         _attach(case, actor, upload, now)
     if case.is_major:
         _escalate_major(case, actor, now)
-    search.index_case(case)
+    search.index_case(case, comments=())
     return case
 
 
