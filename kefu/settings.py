@@ -6,7 +6,19 @@ Environment variables:
     KEFU_ALLOWED_HOSTS  comma separated (default "127.0.0.1,localhost")
     DATABASE_URL        e.g. postgres://user@127.0.0.1:5432/kefu; default SQLite at var/kefu.sqlite3
     KEFU_VAR_DIR        where the SQLite file, uploads and the secret key live (default ./var)
-    KEFU_PRODUCTION     "1" turns on secure cookies, HSTS and SSL redirect
+    DATABASE_REPLICA_URL  optional read replica of DATABASE_URL (PostgreSQL streaming replica): adds
+                        DATABASES["replica"] and kefu.core.db_router.ReplicaRouter; report pages, the dashboard
+                        and scheduled reports read from it (docs/deploy.md). Unset: every read goes to DATABASE_URL
+    DATABASE_CONN_MAX_AGE  seconds a database connection is kept for the next request (default 60; 0 closes it
+                        after each request); the same for SQLite
+    DATABASE_CONN_HEALTH_CHECKS  "1": check a kept PostgreSQL connection before its first query in a request
+                        (one SELECT 1), so a restarted database or pooler costs no failed request (default "0")
+    REDIS_URL           e.g. redis://127.0.0.1:6379/0: Django's Redis cache as the default cache, shared by every
+                        process (throttles count across web processes); unset: a local-memory cache per process
+    KEFU_PRODUCTION     "1" turns on secure cookies, HSTS, SSL redirect (behind a proxy that sets
+                        X-Forwarded-Proto) and hashed static files from collectstatic
+    KEFU_SSL_REDIRECT   with KEFU_PRODUCTION: "0" leaves the http -> https redirect to the proxy (default "1")
+    KEFU_LOG_LEVEL      root log level (default WARNING); logs go to stdout, one line per record
     EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL, EMAIL_TIMEOUT,
     DEFAULT_FROM_EMAIL, EMAIL_BACKEND
                         build MAILERS["default"], Django's default mailer
@@ -116,9 +128,19 @@ TEMPLATES = [
 ]
 
 _default_sqlite = f"sqlite:///{VAR_DIR / 'kefu.sqlite3'}"
-DATABASES = {"default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default_sqlite), conn_max_age=60)}
+_conn_max_age = int(os.environ.get("DATABASE_CONN_MAX_AGE", "60"))
+_conn_health_checks = _env_bool("DATABASE_CONN_HEALTH_CHECKS")
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", _default_sqlite),
+        conn_max_age=_conn_max_age,
+        conn_health_checks=_conn_health_checks,
+    )
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Kept between requests like PostgreSQL's: opening a SQLite connection re-reads the whole schema (over 100
+    # tables and 300 indexes), which cost a case intake more CPU than the intake itself (docs/performance.md).
+    DATABASES["default"]["CONN_MAX_AGE"] = _conn_max_age
     DATABASES["default"]["OPTIONS"] = {
         # WAL lets the web server and the worker read while one writes; IMMEDIATE avoids
         # "database is locked" upgrades inside transactions.
@@ -130,6 +152,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # JIT compilation costs more than it saves on the reports' short aggregate queries (docs/performance.md).
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+# A read replica for the reports (kefu/core/db_router.py). The test runner treats it as a mirror of "default".
+if _replica_url := os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        _replica_url, conn_max_age=_conn_max_age, conn_health_checks=_conn_health_checks
+    )
+    if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["replica"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["kefu.core.db_router.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "org.User"
@@ -138,7 +169,8 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "login"
 
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    # argon2id, 19 MiB, t=2, p=1 (OWASP); verifies Django's default argon2 hashes too and upgrades them at login
+    "kefu.core.hashers.OwaspArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -178,6 +210,17 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = VAR_DIR / "media"
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# One cache shared by every process when REDIS_URL is set (several web processes, several machines); otherwise
+# Django's default, a local-memory cache in each process.
+if _redis_url := os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _redis_url,
+            "KEY_PREFIX": "kefu",
+        }
+    }
 
 # Outgoing e-mail (scheduled reports, e-mail notifications) over SMTP through Django's default mailer. The
 # defaults suit a local run: a development mail server on 127.0.0.1:1025 (`.venv/bin/python -m aiosmtpd -n -l
@@ -265,11 +308,16 @@ if PRODUCTION:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # A load balancer's health checks reach the web processes over plain http: answer them, do not redirect.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
+# Logs go to stdout (systemd's journal, docker logs), one line per record with the process id, so the lines of
+# several web and worker processes can be told apart.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {"line": {"format": "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout", "formatter": "line"}},
     "root": {"handlers": ["console"], "level": os.environ.get("KEFU_LOG_LEVEL", "WARNING")},
 }
 

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kefu.core.db_router import replica_reads
 from kefu.core.types import AuthedRequest
 
 from .dashboard import Dashboard, dashboard_figures
@@ -36,8 +37,10 @@ def sections(d: Dashboard) -> list[dict[str, Any]]:
     return out
 
 
+@replica_reads()
 def dashboard(request: AuthedRequest) -> HttpResponse | None:
-    """The dashboard of the signed-in staff member, or None when no part of it is theirs (e.g. an archivist)."""
+    """The dashboard of the signed-in staff member, or None when no part of it is theirs (e.g. an archivist).
+    Reads from the replica when one is configured."""
     d = dashboard_figures(request.user, request.kefu_project, _now())
     if d.empty:
         return None

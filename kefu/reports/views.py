@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from kefu.core.db_router import replica_reads
 from kefu.core.types import AuthedRequest
 from kefu.core.xlsx import XLSX_MIME
 from kefu.org.models import User
@@ -81,8 +82,9 @@ def _unlinked(tables: list[Table]) -> None:
 
 
 @require_GET
+@replica_reads()
 def report(request: AuthedRequest, key: str) -> HttpResponse:
-    """/reports/<key>/: ?<filters>, ?export=xlsx."""
+    """/reports/<key>/: ?<filters>, ?export=xlsx. Reads from the replica when one is configured."""
     user = request.user
     if not may_view_reports(user):
         raise Http404

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
+from kefu.core.db_router import replica_reads
 from kefu.core.types import AuthedRequest
 from kefu.core.xlsx import xlsx_sheets_response
 from kefu.org.models import User
@@ -305,8 +306,10 @@ REPORT_DEFS = [
 
 
 @require_GET
+@replica_reads()
 def index(request: AuthedRequest) -> HttpResponse:
-    """报表中心 · 回访与满意度: ?report=rate|satisfaction|reasons|coverage|surveys, ?export=xlsx."""
+    """报表中心 · 回访与满意度: ?report=rate|satisfaction|reasons|coverage|surveys, ?export=xlsx. Reads from the
+    replica when one is configured (kefu/core/db_router.py)."""
     user = request.user
     if not reports.may_view_reports(user):
         raise Http404
