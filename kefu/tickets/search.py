@@ -9,8 +9,9 @@ The database indexes that column as ordinary space-separated text:
 - PostgreSQL: a GIN index on `to_tsvector('simple', words)`; a query is
   `to_tsvector('simple', words) @@ plainto_tsquery('simple', '<words>')`.
 
-Either way the matching case ids are a subquery filter on the caller's (scoped) queryset, so search
-never widens what a user may see. See docs/search.md.
+Either way the match is a filter on the caller's (scoped) queryset, so search never widens what a user may
+see. A common query is tested case by case along the list's own order (a page costs page size / share rows);
+a rare one is answered from the index (its few matches, sorted). See docs/search.md.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from typing import Any
 
 import jieba
 from django.db import connections
-from django.db.models import BooleanField, F, Func, Value
+from django.db.models import BooleanField, Exists, F, Func, IntegerField, OuterRef, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import StrIndex
+from django.db.models.lookups import GreaterThan
 
 from .models import Case, CaseEvent, SearchDocument
 
@@ -140,9 +143,94 @@ def fts5_query(words: Iterable[str]) -> str:
     return " AND ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
+def match_words(query: str) -> list[str]:
+    """The words a case must contain to match the query: query_words without the shorter words that search
+    mode adds inside a longer one (卫生间 → 卫生). Documents are cut the same way, so a document with
+    卫生间 always has 卫生 too: requiring it changes no result and only costs the index a second list."""
+    seen: dict[str, None] = {}
+    for w in jieba.cut(query or ""):
+        w = w.strip().lower()
+        if w and any(ch.isalnum() for ch in w):
+            seen.setdefault(w, None)
+    return list(seen)[:MAX_QUERY_WORDS]
+
+
+# How a query runs (docs/search.md). A query that matches at least DENSE_SHARE of the documents is "common":
+# the list reads the cases newest first along its own index and keeps those that match, so a page costs
+# about page size / share rows, however many cases match. A rarer query is answered from the word index:
+# the matching ids, then sorted, which costs the number of matches (small, by definition).
+DENSE_SHARE = 0.005
+SAMPLE = 2000  # PostgreSQL: the newest documents the share is measured on
+DENSE, SPARSE = "dense", "sparse"
+# PostgreSQL: the ids of matching cases from the GIN index, materialized so that the planner cannot turn a
+# rare query into a scan of the list in date order (it would compute to_tsvector for every row it passes).
+PG_MATCH = (
+    "WITH m AS MATERIALIZED (SELECT case_id FROM tickets_searchdocument "
+    "WHERE to_tsvector('simple', words) @@ plainto_tsquery('simple', %s)) SELECT case_id FROM m"
+)
+
+
+class Unindexed(Func):
+    """SQLite: `+column`, the same value, but not a column the planner may look up in an index. For a common
+    query `+id IN (matching ids)` makes SQLite read the list's own index in order and test each id against
+    the (materialized) matches, instead of fetching every match by id and sorting them all. (Also used by
+    selectors for the scope of a list over all of a reader's projects.)"""
+
+    template = "(+%(expressions)s)"
+    output_field = IntegerField()
+
+
+class _Probe(Exists):
+    """PostgreSQL: EXISTS (… LIMIT 1 OFFSET 0). The OFFSET keeps the planner from turning the probe into a
+    join: it stays a test of each row of an ordered scan, which stops after a page."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
+def _lexemes(text: str, using: str) -> list[str]:
+    """PostgreSQL: the lexemes plainto_tsquery('simple', text) is made of (every one must be in a match)."""
+    with connections[using].cursor() as cursor:
+        cursor.execute("SELECT tsvector_to_array(to_tsvector('simple', %s))", [text])
+        return list(cursor.fetchone()[0] or [])
+
+
+def _prefilter(lexemes: list[str]) -> list[GreaterThan]:
+    """strpos(words, lexeme) > 0 for each lexeme: a cheap necessary condition (the words are stored lower-cased,
+    and a lexeme of the 'simple' configuration is a lower-cased piece of them) that PostgreSQL evaluates before
+    the costly to_tsvector of the row."""
+    return [GreaterThan(StrIndex("words", Value(lexeme)), 0) for lexeme in lexemes]
+
+
+def _mode(words: list[str], lexemes: list[str], using: str) -> str:
+    """DENSE or SPARSE for this query, from a bounded look at the index (never a count of all matches)."""
+    connection = connections[using]
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT max(case_id) FROM tickets_searchdocument")
+            size = cursor.fetchone()[0] or 0  # case ids grow with the cases: the table's size, from the index end
+            enough = max(int(size * DENSE_SHARE), 1)
+            cursor.execute(
+                f"SELECT count(*) FROM ({FTS_MATCH} LIMIT %s)",  # noqa: S608 - constant SQL
+                [fts5_query(words), enough],
+            )
+            return DENSE if cursor.fetchone()[0] >= enough else SPARSE
+        # PostgreSQL: the share among the newest documents (the GIN index cannot stop early: any use of it
+        # reads every match of every word).
+        prefilter = " AND ".join("strpos(words, %s) > 0" for _ in lexemes) or "TRUE"
+        cursor.execute(
+            f"SELECT count(*) FILTER (WHERE {prefilter} AND to_tsvector('simple', words) @@ "  # noqa: S608
+            "plainto_tsquery('simple', %s)), count(*) FROM (SELECT words FROM tickets_searchdocument "
+            "ORDER BY case_id DESC LIMIT %s) s",
+            [*lexemes, " ".join(words), SAMPLE],
+        )
+        hits, sampled = cursor.fetchone()
+        return DENSE if hits and hits >= sampled * DENSE_SHARE else SPARSE
+
+
 def matching_ids(query: str, using: str = "default") -> Any:
-    """A subquery of the ids of cases whose document contains every word of the query (None: no words)."""
-    words = query_words(query)
+    """A subquery of the ids of cases whose document contains every word of the query (None: no words),
+    answered from the word index (the sparse form)."""
+    words = match_words(query)
     if not words:
         return None
     vendor = connections[using].vendor
@@ -156,13 +244,36 @@ def matching_ids(query: str, using: str = "default") -> Any:
     return docs.values("case_id")
 
 
-def filter_cases(qs: Any, query: str) -> Any:
+def filter_cases(qs: Any, query: str, mode: str = "") -> Any:
     """Cases of `qs` whose document contains every word of the query. A query without any word
-    (only punctuation) matches nothing."""
-    ids = matching_ids(query, using=qs.db)
-    if ids is None:
+    (only punctuation) matches nothing.
+
+    mode: DENSE or SPARSE (tests force each); by default chosen from the index, see _mode. Both give the same
+    cases; they differ in how the database finds them."""
+    using = qs.db
+    words = match_words(query)
+    if not words:
         return qs.none()
-    return qs.filter(pk__in=ids)
+    vendor = connections[using].vendor
+    if vendor == "sqlite":
+        mode = mode or _mode(words, [], using)
+        match = RawSQL(FTS_MATCH, [fts5_query(words)])  # noqa: S611 - constant SQL; the query is a parameter
+        if mode == DENSE:
+            return qs.alias(_search_id=Unindexed("pk")).filter(_search_id__in=match)
+        return qs.filter(pk__in=match)
+    if vendor == "postgresql":
+        text = " ".join(words)
+        lexemes = _lexemes(text, using)
+        if not lexemes:  # nothing the text-search parser keeps: plainto_tsquery would match nothing
+            return qs.none()
+        mode = mode or _mode(words, lexemes, using)
+        if mode == DENSE:
+            probe = SearchDocument.objects.using(using).filter(
+                *_prefilter(lexemes), TsMatch(F("words"), Value(text)), case=OuterRef("pk")
+            )
+            return qs.filter(_Probe(probe))
+        return qs.filter(pk__in=RawSQL(PG_MATCH, [text]))  # noqa: S611 - constant SQL
+    return qs.filter(pk__in=matching_ids(query, using=using))
 
 
 def warm_up() -> None:

@@ -339,12 +339,13 @@ def _open(case: Case, *, actor: User, channel: str, uploads: Sequence[Upload], n
         raise ValidationFailed("无效的来源渠道", fields={"channel": ["无效的来源渠道"]})
     for upload in uploads:
         _check_upload(upload)  # every file is checked before anything is written or stored
-    case.number = next_number(case.kind, now)
     case.channel = channel
     case.zone = case.unit.zone if case.unit else None
     case.created_by = actor
     case.created_at = case.status_since = now
     sla.apply(case, now)
+    # The day's number last: on PostgreSQL it locks the sequence row until commit, so the reads come first.
+    case.number = next_number(case.kind, now)
     case.save()
     _event(
         case,

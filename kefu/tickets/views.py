@@ -6,17 +6,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
@@ -24,13 +28,13 @@ from django.views.decorators.http import require_GET, require_POST
 from kefu.core.errors import ApplicationError, NotFound
 from kefu.core.formats import duration_zh
 from kefu.core.masking import mask_phone
-from kefu.core.shortcuts import attempt, paginate
+from kefu.core.shortcuts import attempt
 from kefu.core.types import AuthedRequest
 from kefu.core.xlsx import xlsx_response
 from kefu.customers import selectors as customer_selectors
 from kefu.customers.models import Contact
 from kefu.org import selectors as org_selectors
-from kefu.org.models import Membership, Project, User
+from kefu.org.models import Membership, Project, User, Zone
 from kefu.org.roles import Perm
 from kefu.org.scope import access, can, visible_projects
 
@@ -72,6 +76,12 @@ QUEUE_LABELS = {
 HANDLER_QUEUES = [Queue.MINE, Queue.POOL, Queue.DUE_SOON, Queue.OVERDUE, Queue.WAITING, Queue.ALL]
 PER_PAGE = 20
 EXPORT_LIMIT = 50_000
+# A list counts its cases up to LIST_COUNT_CAP (one more tells that there are more: "超过 10,000 条"), so a list
+# of every case of a million costs what one of ten thousand does; the dashboard's lists are far smaller and
+# keep their exact figure. Search results are counted up to SEARCH_COUNT_CAP (five pages): counting them is
+# the costly part of a search (docs/search.md).
+LIST_COUNT_CAP = 10_000
+SEARCH_COUNT_CAP = 100
 
 
 # Shared helpers ---------------------------------------------------------------------------------------
@@ -163,6 +173,132 @@ def _address(case: Case) -> str:
 # Workspace ---------------------------------------------------------------------------------------------
 
 
+class CappedPaginator(Paginator):
+    """Counts at most `cap` items (reads cap + 1): `capped` then says there are more, and the pages end at the
+    cap."""
+
+    def __init__(self, object_list: QuerySet[Case], per_page: int, *, cap: int) -> None:
+        super().__init__(object_list, per_page)
+        self.cases = object_list
+        self.cap = cap
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        n = self.cases.order_by()[: self.cap + 1].count()
+        self.capped = n > self.cap
+        return min(n, self.cap)
+
+
+class SearchPaginator(CappedPaginator):
+    """Search results, ids first: one pass in list order finds up to cap + 1 matching ids, which give both the
+    count and the page; the page's cases are then read by id. (The matching is the costly part: done once.)"""
+
+    def __init__(
+        self, object_list: QuerySet[Case], per_page: int, *, cap: int, rows: Callable[[list[int]], list[Case]]
+    ) -> None:
+        super().__init__(object_list, per_page, cap=cap)
+        self.rows = rows
+
+    @cached_property
+    def ids(self) -> list[int]:
+        return list(self.cases.values_list("pk", flat=True)[: self.cap + 1])
+
+    @cached_property
+    def count(self) -> int:
+        self.capped = len(self.ids) > self.cap
+        return min(len(self.ids), self.cap)
+
+    def page(self, number: Any) -> Page[Any]:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)  # the extra id only tells that there are more
+        return Page(self.rows(self.ids[bottom:top]), number, self)
+
+
+def _case_rows(ids: list[int]) -> list[Case]:
+    """The cases of a page of ids, in that order, with what the list shows."""
+    cases = Case.objects.select_related("category", "unit", "department", "assignee").prefetch_related("project")
+    by_id = cases.in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def _list_page(request: AuthedRequest, qs: QuerySet[Case], filters: dict[str, Any]) -> Page[Any]:
+    q = (filters.get("q") or "").strip()
+    paginator: CappedPaginator
+    if q and not selectors.looks_like_number(q):
+        paginator = SearchPaginator(qs, PER_PAGE, cap=SEARCH_COUNT_CAP, rows=_case_rows)
+    else:
+        paginator = CappedPaginator(qs, PER_PAGE, cap=LIST_COUNT_CAP)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _options(choices: Any, selected: str = "", kinds: Any = None) -> SafeString:
+    """<option> elements, built here rather than in a template loop (a thousand of them for head office): escaped
+    with html.escape, which costs a microsecond where format_html costs fifty. kinds: a data-kind per value."""
+    out = []
+    for value, label in choices:
+        v = escape(str(value))
+        kind = f' data-kind="{escape(str(kinds[value]))}"' if kinds is not None else ""
+        chosen = " selected" if str(value) == selected else ""
+        out.append(f'<option value="{v}"{kind}{chosen}>{escape(str(label))}</option>')
+    return SafeString("".join(out))
+
+
+def _filter_options(
+    request: AuthedRequest, ff: FilterForm, project: Project | None, departments: list[tuple[int, str]]
+) -> dict[str, SafeString]:
+    """The filter bar's choices, as <option> elements with the current value selected."""
+    user, f = request.user, request.GET
+    categories = list(selectors.category_list(project=project).values_list("pk", "kind", "parent__name", "name"))
+    zones = Zone.objects.filter(access(user, Perm.VIEW_ORG).q("project", "pk"))  # org.selectors.zone_list's scope
+    if project is not None:
+        zones = zones.filter(project=project)
+    zone_rows = zones.order_by("project__code", "code").values_list("pk", "project__name", "name")
+    return {
+        "kind": _options(Kind.choices, f.get("kind", "")),
+        "status": _options(Status.choices, f.get("status", "")),
+        "channel": _options(ff.fields["channel"].choices, f.get("channel", "")),  # type: ignore[attr-defined]
+        "priority": _options(ff.fields["priority"].choices, f.get("priority", "")),  # type: ignore[attr-defined]
+        "sla": _options(ff.fields["sla"].choices, f.get("sla", "")),  # type: ignore[attr-defined]
+        "category": _options(
+            ((pk, f"{parent} / {name}" if parent else name) for pk, _kind, parent, name in categories),
+            f.get("category", ""),
+            kinds={pk: kind for pk, kind, _parent, _name in categories},
+        ),
+        "zone": _options(
+            ((pk, name if project is not None else f"{project_name} {name}") for pk, project_name, name in zone_rows),
+            f.get("zone", ""),
+        ),
+        "department": _options(departments, f.get("department", "")),
+        "project": _options(visible_projects(user).order_by("name").values_list("pk", "name"), f.get("project", ""))
+        if project is None
+        else SafeString(""),
+    }
+
+
+def _staff_options(user: User, project: Project | None) -> SafeString:
+    """The bulk dispatch form's handlers: _staff's people and order, from one read of the memberships."""
+    projects = [project.pk] if project is not None else list(visible_projects(user).values_list("pk", flat=True))
+    rows = (
+        Membership.objects.filter(
+            project_id__in=projects, is_active=True, user__is_active=True, user__kind=User.Kind.STAFF
+        )
+        .order_by("project__code", "role", "user_id")  # Membership's own order: _staff takes the first department
+        .values_list("user_id", "user__name", "user__username", "department__name")
+    )
+    people: dict[int, list[Any]] = {}  # user id -> [name, username, first department]
+    for pk, name, username, dept in rows:
+        person = people.setdefault(pk, [name, username, None])
+        if person[2] is None and dept is not None:
+            person[2] = dept
+    # _staff's order: department (none last), name, username
+    ordered = sorted(people.items(), key=lambda p: (p[1][2] is None, p[1][2] or "", p[1][0], p[1][1]))
+    return _options(
+        (pk, f"{name or username}（{dept}）" if dept else name or username) for pk, (name, username, dept) in ordered
+    )
+
+
 def _queues_for(user: User) -> list[str]:
     if can(user, Perm.VIEW_CASES):
         return [q for q, _label in Queue.CHOICES]
@@ -178,14 +314,19 @@ def workspace(request: AuthedRequest) -> HttpResponse:
     queue = request.GET.get("queue", "")
     if queue not in queues:
         queue = Queue.ALL if can(user, Perm.VIEW_CASES) else Queue.MINE
+    htmx = bool(request.headers.get("HX-Request"))  # the table alone (paging, filtering)
     ff = FilterForm(request.GET or None)
     filters = ff.filters() if request.GET else {}
     qs = selectors.case_list(user=user, project=project, queue=queue, **filters)
     if request.GET.get("export") == "xlsx":
         return _export(qs, queue)
-    page = paginate(request, qs, PER_PAGE)
+    page = _list_page(request, qs, filters)
     page.object_list = _with_sla(list(page.object_list))
+    detail = reverse("tickets:detail", args=["NUMBER"])  # one reverse() for the page, not three per row
+    for c in page.object_list:
+        c.url = detail.replace("NUMBER", c.number)  # type: ignore[attr-defined]
     dispatcher = can(user, Perm.DISPATCH_CASE)
+    departments = list(_departments(user, project).values_list("pk", "name")) if dispatcher or not htmx else []
     ctx = {
         "nav": f"cases_{queue}",
         "queue": queue,
@@ -194,23 +335,16 @@ def workspace(request: AuthedRequest) -> HttpResponse:
         "page": page,
         "f": request.GET,
         "ff": ff,
-        "kinds": Kind.choices,
-        "statuses": Status.choices,
-        "channels": ff.fields["channel"].choices,  # type: ignore[attr-defined]
-        "priorities": ff.fields["priority"].choices,  # type: ignore[attr-defined]
-        "categories": [(c.pk, c.kind, category_label(c)) for c in selectors.category_list(project=project)],
-        "zones": org_selectors.zone_list(user=user, project=project),
-        "departments": _departments(user, project),
-        "projects": visible_projects(user).order_by("name") if project is None else [],
         "assignee_name": _assignee_name(filters.get("assignee")),
         "dispatcher": dispatcher,
         "can_create": can(user, Perm.CREATE_CASE),
-        "bulk_form": BulkDispatchForm(departments=_departments(user, project), staff=_staff(user, project))
-        if dispatcher
-        else None,
+        "bulk_form": BulkDispatchForm() if dispatcher else None,  # the mode's choices; the lists are below
+        "bulk_departments": _options(departments) if dispatcher else "",
+        "bulk_staff": _staff_options(user, project) if dispatcher else "",
     }
-    if request.headers.get("HX-Request"):
+    if htmx:
         return render(request, "tickets/_case_table.html", ctx)
+    ctx["opts"] = _filter_options(request, ff, project, departments)
     return render(request, "tickets/workspace.html", ctx)
 
 
@@ -730,12 +864,18 @@ def case_detail(request: AuthedRequest, number: str) -> HttpResponse:
             who |= Q(customer_id=case.customer_id)
         if case.unit_id:
             who |= Q(unit_id=case.unit_id)
-        related = _with_sla(list(selectors.case_list(user=user, project=None).filter(who).exclude(pk=case.pk)[:8]))
+        related_qs = selectors.case_list(user=user, project=None).filter(who).exclude(pk=case.pk)
+        # number, status, title and deadlines only: no joined tables
+        related = _with_sla(list(related_qs.select_related(None).prefetch_related(None)[:8]))
     links = CaseLink.objects.filter(Q(case=case) | Q(other=case)).select_related("case", "other")
     linked = [lk.other if lk.case_id == case.pk else lk.case for lk in links]
-    from kefu.visits import selectors as visit_selectors  # the 回访 panel: the visits this user may see
+    from kefu.visits.models import ReturnVisit  # the 回访 panel: the visits this user may see
+    from kefu.visits.selectors import visit_scope_q
 
-    return_visits = visit_selectors.visits_for(user).filter(case=case).select_related("completed_by", "signed_off_by")
+    # visits_for()'s scope, with only the people the panel names (not its seven joined tables).
+    return_visits = ReturnVisit.objects.filter(visit_scope_q(user), case=case).select_related(
+        "assignee", "completed_by", "signed_off_by"
+    )
     ctx = {
         "nav": "cases",
         "case": case,
@@ -838,10 +978,16 @@ def jobs(request: AuthedRequest) -> HttpResponse:
     _require_desk(request)
     tab = request.GET.get("tab", "mine")
     tab = tab if tab in ("mine", "pool") else "mine"
-    mine = selectors.case_list(user=user, queue=Queue.MINE).order_by(
-        F("required_by").asc(nulls_last=True), "-created_at"
+    mine = (
+        selectors.case_list(user=user, queue=Queue.MINE)
+        .select_related("customer")
+        .order_by(F("required_by").asc(nulls_last=True), "-created_at")
     )
-    pool = selectors.case_list(user=user, queue=Queue.POOL).filter(department_id__in=selectors.my_department_ids(user))
+    pool = (
+        selectors.case_list(user=user, queue=Queue.POOL)
+        .select_related("customer")
+        .filter(department_id__in=selectors.my_department_ids(user))
+    )
     cases = list((mine if tab == "mine" else pool)[:50])
     now = timezone.now()
     cards = []
