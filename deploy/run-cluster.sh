@@ -126,13 +126,13 @@ WEB_PID=$!
 echo "$WEB_PID" >"$RUN_DIR/web.pid"  # the gunicorn master (nohup execs it)
 for i in $(seq 1 "$TASK_WORKERS"); do
   step "task worker $i"
-  nohup "$PY" manage.py db_worker --queue-name '*' --interval 1 --worker-id "$(hostname)-$i" \
+  nohup "$PY" manage.py db_worker --skip-checks --queue-name '*' --interval 1 --worker-id "$(hostname)-$i" \
     >>"$RUN_DIR/worker-$i.log" 2>&1 &
   echo $! >"$RUN_DIR/worker-$i.pid"
 done
 if [ "$SCHEDULER" = 1 ]; then
   step "scheduler"
-  nohup "$PY" manage.py run_scheduler --interval "${KEFU_SCHEDULER_INTERVAL:-60}" >>"$RUN_DIR/scheduler.log" 2>&1 &
+  nohup "$PY" manage.py run_scheduler --skip-checks --interval "${KEFU_SCHEDULER_INTERVAL:-60}" >>"$RUN_DIR/scheduler.log" 2>&1 &
   echo $! >"$RUN_DIR/scheduler.pid"
 fi
 

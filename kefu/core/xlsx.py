@@ -1,18 +1,21 @@
-"""Writing tables to xlsx (openpyxl), streamed as a download."""
+"""Writing tables to xlsx (openpyxl), streamed as a download.
+
+Workbooks are written row by row (openpyxl's write-only mode): an export of 50,000 cases holds one row in
+memory at a time, not a cell object per value (hundreds of MB, and a web process that stays that large).
+openpyxl itself is imported on the first export only, not by every process that imports this module.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from io import BytesIO
+from itertools import islice
 from typing import Any
 from urllib.parse import quote
 
 from django.http import HttpResponse
 from django.utils import timezone
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -28,32 +31,47 @@ def _cell(value: Any) -> Any:
 Sheet = tuple[str, Sequence[str], Iterable[Sequence[Any]]]  # title, headers, rows
 
 
+# Column widths follow the longest value of the first WIDTH_SAMPLE rows: a streamed sheet takes its widths
+# before its first row.
+WIDTH_SAMPLE = 1000
+
+
 def _fill(ws: Any, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    ws.append(list(headers))
-    for c in ws[1]:
-        c.font = Font(bold=True)
-        c.fill = PatternFill("solid", fgColor="E8F0FE")
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    it = iter(rows)
+    first = [[_cell(v) for v in row] for row in islice(it, WIDTH_SAMPLE)]
     widths = [max(8, len(h) * 2 + 2) for h in headers]
-    for row in rows:
-        values = [_cell(v) for v in row]
-        ws.append(values)
+    for values in first:
         for i, v in enumerate(values):
             if v is not None and i < len(widths):
                 widths[i] = min(60, max(widths[i], len(str(v)) + 2))
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
     ws.freeze_panes = "A2"
+    font, fill = Font(bold=True), PatternFill("solid", fgColor="E8F0FE")
+    header = []
+    for h in headers:
+        cell = WriteOnlyCell(ws, value=h)
+        cell.font, cell.fill = font, fill
+        header.append(cell)
+    ws.append(header)
+    for values in first:
+        ws.append(values)
+    del first
+    for row in it:
+        ws.append([_cell(v) for v in row])
 
 
 def workbook_sheets_bytes(sheets: Sequence[Sheet]) -> bytes:
-    """A workbook with one sheet per (title, headers, rows), in order."""
-    wb = Workbook(write_only=False)
-    first = wb.active
-    assert first is not None
-    for i, (title, headers, rows) in enumerate(sheets):
-        ws = first if i == 0 else wb.create_sheet()
-        ws.title = title[:31]
-        _fill(ws, headers, rows)
+    """A workbook with one sheet per (title, headers, rows), in order, written row by row."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for title, headers, rows in sheets or [("Sheet", [], [])]:
+        _fill(wb.create_sheet(title[:31]), headers, rows)
     buf = BytesIO()
     wb.save(buf)
     return buf.getvalue()

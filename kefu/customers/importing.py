@@ -21,11 +21,6 @@ from typing import IO, Any
 from django.conf import settings
 from django.db import DatabaseError, transaction
 from django.db.models import Q
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.datetime import from_excel
-from openpyxl.worksheet.datavalidation import DataValidation
 
 from kefu.core.errors import ApplicationError, Forbidden, ValidationFailed
 from kefu.org.models import Project, User, Zone
@@ -265,6 +260,8 @@ def _parse_date(raw: Any, text: str) -> dt.date | None:
     if not text:
         return None
     if isinstance(raw, int | float) and 1 <= raw < 2958466:  # an Excel serial day number
+        from openpyxl.utils.datetime import from_excel  # openpyxl only where a workbook is read or written
+
         value = from_excel(raw)
         return value.date() if isinstance(value, dt.datetime) else None
     m = re.fullmatch(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?", text)
@@ -741,6 +738,8 @@ def _read_rows(importer: Importer, data: bytes, result: ImportResult) -> list[Ro
     if data[:4] == b"\xd0\xcf\x11\xe0":
         result.errors.append(RowError(0, "", MSG_OLD_XLS))
         return []
+    from openpyxl import load_workbook  # openpyxl only where a workbook is read or written (process memory)
+
     try:
         wb = load_workbook(BytesIO(data), read_only=True, data_only=True)
     except Exception:  # the bytes come from anyone: whatever openpyxl cannot open is "not an xlsx file"
@@ -877,6 +876,11 @@ NOTES = (
 
 def template_bytes(kind: str) -> bytes:
     """The import template: the header row, an example row, and a sheet explaining each column."""
+    from openpyxl import Workbook  # openpyxl only where a workbook is read or written (process memory)
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     cls = KINDS[kind]
     wb = Workbook()
     ws = wb.active

@@ -16,12 +16,10 @@ a rare one is answered from the index (its few matches, sorted). See docs/search
 
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-import jieba
 from django.db import connections
 from django.db.models import BooleanField, Exists, F, Func, IntegerField, OuterRef, Value
 from django.db.models.expressions import RawSQL
@@ -29,8 +27,7 @@ from django.db.models.functions import StrIndex
 from django.db.models.lookups import GreaterThan
 
 from .models import Case, CaseEvent, SearchDocument
-
-jieba.setLogLevel(logging.WARNING)
+from .segmenter import tokenizer  # jieba's segmentation, its dictionary in a shared compact trie
 
 FTS_TABLE = "tickets_searchdocument_fts"  # migration 0003
 FTS_MATCH = "SELECT rowid FROM tickets_searchdocument_fts WHERE tickets_searchdocument_fts MATCH %s"
@@ -48,7 +45,7 @@ class TsMatch(Func):
 
 def segment(text: str) -> list[str]:
     """jieba's search-mode words of the text (long words and their shorter parts), lower-cased."""
-    return [w.strip().lower() for w in jieba.cut_for_search(text or "") if w.strip()]
+    return [w.strip().lower() for w in tokenizer.cut_for_search(text or "") if w.strip()]
 
 
 def query_words(query: str) -> list[str]:
@@ -148,7 +145,7 @@ def match_words(query: str) -> list[str]:
     mode adds inside a longer one (卫生间 → 卫生). Documents are cut the same way, so a document with
     卫生间 always has 卫生 too: requiring it changes no result and only costs the index a second list."""
     seen: dict[str, None] = {}
-    for w in jieba.cut(query or ""):
+    for w in tokenizer.cut(query or ""):
         w = w.strip().lower()
         if w and any(ch.isalnum() for ch in w):
             seen.setdefault(w, None)
@@ -278,4 +275,4 @@ def filter_cases(qs: Any, query: str, mode: str = "") -> Any:
 
 def warm_up() -> None:
     """Load the segmentation dictionary now (web processes call this at start)."""
-    jieba.initialize()
+    tokenizer.initialize()
