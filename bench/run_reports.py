@@ -36,19 +36,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.common import RESULTS, db_description, machine, setup_django
+from bench.httpbench import percentile
 
 MONTHLY_KEYS = ("complaints-monthly", "monthly-tally")  # the "monthly report" of the targets
 TARGET_MS = {"dashboard": 300, "monthly": 1000}
-
-
-def percentile(values: Sequence[float], q: float) -> float:
-    """The q-quantile (0..1) with linear interpolation (numpy's default)."""
-    s = sorted(values)
-    if not s:
-        return float("nan")
-    k = (len(s) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(s) - 1)
-    return s[lo] + (s[hi] - s[lo]) * (k - lo)
 
 
 class Bench:
