@@ -104,6 +104,18 @@ class HttpError(RuntimeError):
     """An unexpected HTTP answer (status, or a server that does not come up)."""
 
 
+def latency(times: Sequence[float]) -> dict[str, Any]:
+    """Median, p95, p99, min and max (ms, rounded) and the number of runs of a list of timings."""
+    return {
+        "median_ms": round(statistics.median(times), 2),
+        "p95_ms": round(percentile(times, 0.95), 2),
+        "p99_ms": round(percentile(times, 0.99), 2),
+        "min_ms": round(min(times), 2),
+        "max_ms": round(max(times), 2),
+        "runs": len(times),
+    }
+
+
 def percentile(values: Sequence[float], q: float) -> float:
     """The q-quantile (0..1) with linear interpolation (numpy's default)."""
     s = sorted(values)
@@ -178,12 +190,7 @@ def time_get(
     if not times:
         raise ValueError("runs must be at least 1")
     return {
-        "median_ms": round(statistics.median(times), 2),
-        "p95_ms": round(percentile(times, 0.95), 2),
-        "p99_ms": round(percentile(times, 0.99), 2),
-        "min_ms": round(min(times), 2),
-        "max_ms": round(max(times), 2),
-        "runs": len(times),
+        **latency(times),
         "bytes": size,
         "status": status,
         "times_ms": [round(t, 2) for t in times],

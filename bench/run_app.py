@@ -62,6 +62,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import httpbench as hb
 from bench.common import RESULTS, ROOT, db_description, machine, setup_django
+from bench.run_reports import migrate
 
 PYTHON = sys.executable
 PASSWORD = "kefu2026!"  # noqa: S105 - every generated staff login (bench/generate.py)
@@ -316,12 +317,7 @@ def case_pages(
         {
             "url": "/cases/<number>/",
             "role": role,
-            "median_ms": round(statistics.median(times), 2),
-            "p95_ms": round(percentile(times, 0.95), 2),
-            "p99_ms": round(percentile(times, 0.99), 2),
-            "min_ms": round(min(times), 2),
-            "max_ms": round(max(times), 2),
-            "runs": len(times),
+            **hb.latency(times),
             "status": 200,
             "bytes": size,
             "queries": max(c["queries"] for c in per_case),
@@ -856,34 +852,6 @@ def intake(res: Results, args: argparse.Namespace, ds: DataSet, memory: dict[str
 
 
 # Main ----------------------------------------------------------------------------------------------------------
-
-
-def migrate(tries: int = 6) -> list[str]:
-    """Apply the migrations the data set lacks, then ANALYZE (as run_reports.py does), retrying the ANALYZE while
-    another process holds SQLite's write lock: a data set migrated without it would keep no statistics for
-    the new indexes, since the next run finds nothing to migrate."""
-    from django.core.management import call_command
-    from django.db import OperationalError, connection
-    from django.db.migrations.executor import MigrationExecutor
-
-    executor = MigrationExecutor(connection)
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    if not plan:
-        return []
-    names = [f"{m.app_label}.{m.name}" for m, _backwards in plan]
-    print(f"applying {len(names)} migrations: {', '.join(names)}", flush=True)
-    call_command("migrate", verbosity=0)
-    for attempt in range(tries):
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
-            break
-        except OperationalError as exc:
-            if attempt + 1 == tries:
-                raise
-            print(f"  ANALYZE: {exc} (again in 10 s)", flush=True)
-            time.sleep(10)
-    return names
 
 
 def memory_item(memory: dict[str, Any]) -> dict[str, Any]:

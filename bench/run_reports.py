@@ -122,12 +122,12 @@ def explain(sql: str) -> list[str]:
         return [f"(no plan: {type(exc).__name__}: {exc})"]
 
 
-def migrate() -> list[str]:
+def migrate(tries: int = 6) -> list[str]:
     """Apply the migrations the data set does not have yet (e.g. an index added since it was generated), so that
     the figures are those of the current code; then ANALYZE, as after the generation, so that the planner knows
     the new indexes. Returns the migrations applied."""
     from django.core.management import call_command
-    from django.db import connection
+    from django.db import OperationalError, connection
     from django.db.migrations.executor import MigrationExecutor
 
     executor = MigrationExecutor(connection)
@@ -137,8 +137,16 @@ def migrate() -> list[str]:
     names = [f"{m.app_label}.{m.name}" for m, _backwards in plan]
     print(f"applying {len(names)} migrations: {', '.join(names)}", flush=True)
     call_command("migrate", verbosity=0)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    for attempt in range(tries):  # another process may hold SQLite's write lock; retried, since the next run
+        try:  # finds nothing to migrate and would leave the new indexes without statistics
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            break
+        except OperationalError as exc:
+            if attempt + 1 == tries:
+                raise
+            print(f"  ANALYZE: {exc} (again in 10 s)", flush=True)
+            time.sleep(10)
     return names
 
 
