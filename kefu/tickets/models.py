@@ -236,6 +236,9 @@ class Case(models.Model):
             models.Index(fields=["project", "resolved_at"]),
             # the workspace's newest-first list of one project: read in index order, stop after a page
             models.Index(fields=["project", "created_at", "id"]),
+            # One kind in a few statuses (open repairs): counted and sorted in this index alone. Without it SQLite
+            # walks every case of the kind, and sorts whole rows for head office's page.
+            models.Index(fields=["kind", "status", "project", "created_at"]),
             # Almost every case has no parent: a partial index keeps the planner's statistics about work
             # orders true (the plain foreign-key index counts all the NULLs as one value and gets skipped).
             models.Index(fields=["parent"], condition=Q(parent__isnull=False), name="case_children_idx"),
