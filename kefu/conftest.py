@@ -84,3 +84,30 @@ def pytest_configure(config):
 def login(client, user):
     client.force_login(user)
     return client
+
+
+# Screenshots kept on failure (browser tests) -------------------------------------------------------------------
+# The report of each phase is stored on the item (item.rep_setup, item.rep_call, item.rep_teardown) for fixtures
+# that want to know whether the test failed. When a test's setup or call fails, every page still open in a
+# browser of kefu.browser.browser() is saved, full page, as test-artifacts/screenshots/failures/<test-id>-<n>.png:
+# at that moment the test's fixtures have not closed their pages yet, so every browser test benefits unchanged.
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    if report.failed and report.when in ("setup", "call"):
+        import os
+        import re
+        from pathlib import Path
+
+        from kefu import browser
+
+        if browser.OPEN_BROWSERS:
+            folder = Path(os.environ.get("KEFU_ARTIFACTS", "test-artifacts")) / "screenshots" / "failures"
+            stem = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid).strip("_")[:150]
+            saved = browser.save_open_pages(folder, stem)
+            if saved:
+                report.sections.append(("screenshots", "\n".join(str(p) for p in saved)))
+    return report

@@ -18,6 +18,10 @@ Environment variables:
     KEFU_PRODUCTION     "1" turns on secure cookies, HSTS, SSL redirect (behind a proxy that sets
                         X-Forwarded-Proto) and hashed static files from collectstatic
     KEFU_SSL_REDIRECT   with KEFU_PRODUCTION: "0" leaves the http -> https redirect to the proxy (default "1")
+    KEFU_LOGIN_FAILURES_PER_USER, KEFU_LOGIN_FAILURES_PER_IP, KEFU_LOGIN_WINDOW_SECONDS, KEFU_LOGIN_LOCK_SECONDS
+                        staff login lockout: failed logins per username (default 5) or per client address (20)
+                        within the window (900 s) lock further tries for the lock time (900 s) (docs/security.md)
+    KEFU_FORWARDED_ALLOW_IPS  the reverse proxies trusted for X-Real-IP / X-Forwarded-For (default "127.0.0.1,::1")
     KEFU_LOG_LEVEL      root log level (default WARNING); logs go to stdout, one line per record
     EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, EMAIL_USE_SSL, EMAIL_TIMEOUT,
     DEFAULT_FROM_EMAIL, EMAIL_BACKEND
@@ -34,6 +38,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -93,6 +98,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -121,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
                 "kefu.core.context_processors.kefu",
             ],
         },
@@ -286,6 +293,11 @@ SPECTACULAR_SETTINGS = {
         "CaseStatusEnum": "kefu.tickets.states.Status",
         "NotificationKindEnum": "kefu.notify.models.Notification.Kind",
     },
+    # Every operation documents its errors ({code, message, fields}: 400, 403, 404) (docs/api-fuzzing.md)
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kefu.core.openapi.document_errors",
+    ],
 }
 
 
@@ -295,11 +307,41 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 KEFU_IMPORT_MAX_BYTES = 10 * 1024 * 1024
 KEFU_IMPORT_MAX_ROWS = 20000
 
+# Web security (docs/security.md). Every page, the portal and the API carry these headers.
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page (hx-headers), not from the cookie
+CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content Security Policy: only our own scripts and styles (served from /static/, ECharts and htmx included);
+# an inline <script> or <style> needs nonce="{{ csp_nonce }}"; no inline event handlers (onclick=...), no
+# style="" attributes, no eval. /api/docs/ (Swagger UI) relaxes style-src for its own inline styles (kefu/urls.py).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+# The reverse proxies whose X-Real-IP / X-Forwarded-For name the client (kefu.core.shortcuts.client_ip: login lock,
+# reveal log, portal throttles); the same variable tells gunicorn whom to trust (deploy/gunicorn.conf.py).
+KEFU_TRUSTED_PROXIES = [
+    p.strip() for p in os.environ.get("KEFU_FORWARDED_ALLOW_IPS", "127.0.0.1,::1").split(",") if p.strip()
+]
+# Failed staff logins (kefu/core/login_guard.py): this many for one username, or LOGIN_FAILURES_PER_IP from one
+# client address, within LOGIN_WINDOW_SECONDS lock further attempts for LOGIN_LOCK_SECONDS.
+KEFU_LOGIN_FAILURES_PER_USER = int(os.environ.get("KEFU_LOGIN_FAILURES_PER_USER", "5"))
+KEFU_LOGIN_FAILURES_PER_IP = int(os.environ.get("KEFU_LOGIN_FAILURES_PER_IP", "20"))
+KEFU_LOGIN_WINDOW_SECONDS = int(os.environ.get("KEFU_LOGIN_WINDOW_SECONDS", "900"))
+KEFU_LOGIN_LOCK_SECONDS = int(os.environ.get("KEFU_LOGIN_LOCK_SECONDS", "900"))
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -1,19 +1,24 @@
+from typing import Any
+
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
 from django.views.i18n import set_language
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from kefu.core.forms import LoginForm
+from kefu.core.login_views import PasswordChangeView, StaffLoginView
+
+# Swagger UI's page carries one inline <style> block of its own; its script comes as a file (the split view).
+_swagger_csp: dict[str, Any] = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
 
 urlpatterns = [
-    path(
-        "login/",
-        auth_views.LoginView.as_view(template_name="core/login.html", authentication_form=LoginForm),
-        name="login",
-    ),
+    path("login/", StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", PasswordChangeView.as_view(), name="password_change"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("", include("kefu.core.urls")),
@@ -34,6 +39,13 @@ urlpatterns = [
     path("quality/", include("kefu.quality.urls")),
     path("quality/", include("kefu.quality.report_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        csp_override(_swagger_csp)(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
     path("api/v1/", include("kefu.api_urls")),
 ]
+
+# An /api/ address that matches no route answers in the API's JSON error shape (pages keep Django's 404).
+handler404 = "kefu.core.api.not_found"

@@ -3,7 +3,9 @@
 from typing import Any, ClassVar
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.db import DataError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, serializers, status
 from rest_framework.fields import SkipField
 from rest_framework.pagination import CursorPagination, PageNumberPagination
@@ -66,6 +68,10 @@ class BigCursorPagination(CursorPagination):
     ordering = "-pk"
 
 
+NOT_FOUND = {"code": "not_found", "message": "未找到", "fields": {}}
+MSG_NUL = "输入含有不允许的字符（NUL）"
+
+
 def _flatten(detail: Any) -> dict[str, list[str]]:
     if isinstance(detail, dict):
         return {str(k): [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in detail.items()}
@@ -79,7 +85,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, Http404 | exceptions.NotFound):
-        return Response({"code": "not_found", "message": "未找到", "fields": {}}, status=status.HTTP_404_NOT_FOUND)
+        return Response(NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
+    if isinstance(exc, DataError) and "NUL (0x00)" in str(exc):
+        # PostgreSQL text cannot hold NUL; psycopg refuses it before sending the query (a search or filter
+        # value from the query string). Bad input, not a server error.
+        return Response({"code": "invalid", "message": MSG_NUL, "fields": {}}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
@@ -97,3 +107,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             "fields": {},
         }
     return response
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: an /api/ address that matches no route (a malformed id or case number) answers in the API's
+    error shape, like every other API error; pages keep Django's 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(NOT_FOUND, status=status.HTTP_404_NOT_FOUND)
+    return page_not_found(request, exception)

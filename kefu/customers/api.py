@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -66,6 +66,7 @@ CUSTOMER_FILTERS = [
 class CustomerViewSet(viewsets.GenericViewSet):
     serializer_class = CustomerSerializer
     queryset = Customer.objects.none()
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> Any:
         p = self.request.query_params
@@ -99,7 +100,13 @@ class CustomerViewSet(viewsets.GenericViewSet):
         customer = services.customer_create(actor=api_user(request), project=project, contacts=contacts, **d)
         return Response(CustomerSerializer(customer).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=CustomerUpdateSerializer, responses={200: CustomerSerializer})
+    @extend_schema(
+        request=CustomerUpdateSerializer,
+        responses={
+            200: CustomerSerializer,
+            409: OpenApiResponse(description="档案已被他人修改（stale），请刷新后重试"),
+        },
+    )
     def partial_update(self, request: Request, pk: str) -> Response:
         customer = self.get_object()
         d = _valid(CustomerUpdateSerializer, request.data)
@@ -133,7 +140,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         return Response(CreditGradeChangeSerializer(change).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: CreditGradeChangeSerializer(many=True)})
-    @action(detail=True, methods=["get"], url_path="credit-history")
+    @action(detail=True, methods=["get"], url_path="credit-history", pagination_class=None)
     def credit_history(self, request: Request, pk: str) -> Response:
         customer = self.get_object()
         return Response(
@@ -148,7 +155,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
         return Response({"text": note.text}, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses={200: OccupancySerializer(many=True)})
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def occupancies(self, request: Request, pk: str) -> Response:
         customer = self.get_object()
         return Response(OccupancySerializer(selectors.customer_occupancies(customer), many=True).data)
@@ -157,6 +164,7 @@ class CustomerViewSet(viewsets.GenericViewSet):
 class UnitViewSet(viewsets.GenericViewSet):
     serializer_class = UnitSerializer
     queryset = Unit.objects.none()
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> Any:
         p = self.request.query_params
@@ -200,13 +208,14 @@ class UnitViewSet(viewsets.GenericViewSet):
 
     @extend_schema(
         request=MoveOutSerializer,
-        responses={200: OccupancySerializer},
+        responses={200: OccupancySerializer, 409: OpenApiResponse(description="该入住记录已迁出")},
         parameters=[OpenApiParameter("occupancy", int, required=True)],
     )
     @action(detail=True, methods=["post"], url_path="move-out")
     def move_out(self, request: Request, pk: str) -> Response:
         unit = self.get_object()
-        occ = Occupancy.objects.filter(unit=unit, pk=int(request.query_params.get("occupancy") or 0)).first()
+        raw = request.query_params.get("occupancy", "")
+        occ = Occupancy.objects.filter(unit=unit, pk=int(raw)).first() if raw.isdigit() and len(raw) <= 18 else None
         if occ is None:
             raise ValidationFailed("入住记录不存在", fields={"occupancy": ["入住记录不存在"]})
         occ = services.occupancy_move_out(
@@ -218,6 +227,7 @@ class UnitViewSet(viewsets.GenericViewSet):
 class AssetViewSet(viewsets.GenericViewSet):
     serializer_class = AssetSerializer
     queryset = Unit.objects.none()
+    lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> Any:
         p = self.request.query_params

@@ -140,7 +140,7 @@ class NoteSerializer(serializers.Serializer):
 class UnitSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="code", read_only=True)
     building = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    zone = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     occupants = serializers.SerializerMethodField()
 
     class Meta:
@@ -174,7 +174,7 @@ class AssetRecordSerializer(serializers.ModelSerializer):
 
 class AssetSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    unit_code = serializers.CharField(source="unit.code", read_only=True, default=None)
+    unit_code = serializers.CharField(source="unit.code", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = Asset

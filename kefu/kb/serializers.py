@@ -18,7 +18,9 @@ class FaqFilterSerializer(serializers.Serializer):
 
 
 class FaqArticleSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="项目编码；共用为 null")
+    project = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="项目编码；共用为 null"
+    )
     score = serializers.SerializerMethodField(help_text="搜索相关度（有 q 时），越大越相关")
 
     class Meta:
@@ -38,7 +40,9 @@ class CannedFilterSerializer(serializers.Serializer):
 
 
 class CannedReplySerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="项目编码；共用或个人为 null")
+    project = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="项目编码；共用或个人为 null"
+    )
     personal = serializers.SerializerMethodField(help_text="个人回复（仅本人可见）")
 
     class Meta:

@@ -19,7 +19,7 @@ from .models import Notification
 
 
 class NotificationSerializer(serializers.ModelSerializer):
-    case = serializers.SlugRelatedField(slug_field="number", read_only=True, help_text="工单号")
+    case = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True, help_text="工单号")
 
     class Meta:
         model = Notification

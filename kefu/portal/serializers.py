@@ -16,8 +16,8 @@ from .forms import RATING_TAGS
 class PortalCaseListSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.SerializerMethodField()
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
-    unit_code = serializers.CharField(source="unit.code", read_only=True, default=None)
+    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True, default=None)
+    unit_code = serializers.CharField(source="unit.code", read_only=True, allow_null=True, default=None)
     project_name = serializers.CharField(source="project.name", read_only=True)
 
     class Meta:

@@ -88,14 +88,16 @@ class SurveyResponseSerializer(serializers.ModelSerializer):
 
     project = serializers.SlugRelatedField(slug_field="code", read_only=True)
     survey_name = serializers.CharField(source="survey.name", read_only=True)
-    zone = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="责任区域编码")
-    zone_name = serializers.CharField(source="zone.name", read_only=True, default=None)
+    zone = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="责任区域编码")
+    zone_name = serializers.CharField(source="zone.name", read_only=True, allow_null=True, default=None)
     building_name = serializers.CharField(source="building.name", read_only=True)
     unit_code = serializers.CharField(source="unit.code", read_only=True)
-    customer_name = serializers.CharField(source="customer.name", read_only=True, default=None)
+    customer_name = serializers.CharField(source="customer.name", read_only=True, allow_null=True, default=None)
     status = enum_field("SurveyResponseStatusEnum", Response.Status.choices, read_only=True)
     channel = enum_field("SurveyResponseChannelEnum", Response.Channel.choices, blank=True, read_only=True)
-    answered_by_name = serializers.CharField(source="answered_by.display_name", read_only=True, default=None)
+    answered_by_name = serializers.CharField(
+        source="answered_by.display_name", read_only=True, allow_null=True, default=None
+    )
 
     class Meta:
         model = Response

@@ -49,10 +49,10 @@ class CaseListSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=Kind.choices, read_only=True)
     status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
-    unit_code = serializers.CharField(source="unit.code", read_only=True, default=None)
-    department_name = serializers.CharField(source="department.name", read_only=True, default=None)
-    assignee_name = serializers.CharField(source="assignee.display_name", read_only=True, default=None)
+    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True, default=None)
+    unit_code = serializers.CharField(source="unit.code", read_only=True, allow_null=True, default=None)
+    department_name = serializers.CharField(source="department.name", read_only=True, allow_null=True, default=None)
+    assignee_name = serializers.CharField(source="assignee.display_name", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = Case
@@ -88,13 +88,15 @@ class CaseListSerializer(PrebuiltFieldsMixin, serializers.ModelSerializer):
 class CaseSerializer(CaseListSerializer):
     """One case, with what the asker may do with it now (allowed_actions)."""
 
-    zone = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    zone = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
     customer = CustomerBriefSerializer(read_only=True, allow_null=True)
     contact_phone = serializers.SerializerMethodField(help_text="联系电话（脱敏）")
     wait_reason = serializers.CharField(read_only=True)
     created_by_name = serializers.CharField(source="created_by.display_name", read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="number", read_only=True, help_text="主工单号")
-    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True, help_text="合并到的工单号")
+    parent = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True, help_text="主工单号")
+    merged_into = serializers.SlugRelatedField(
+        slug_field="number", read_only=True, allow_null=True, help_text="合并到的工单号"
+    )
     children = serializers.SerializerMethodField(help_text="子工作单号")
     links = serializers.SerializerMethodField(help_text="关联工单号")
     allowed_actions = serializers.SerializerMethodField(
@@ -155,7 +157,7 @@ class CaseSerializer(CaseListSerializer):
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
-    actor_name = serializers.CharField(source="actor.display_name", read_only=True, default=None)
+    actor_name = serializers.CharField(source="actor.display_name", read_only=True, allow_null=True, default=None)
 
     class Meta:
         model = CaseEvent
@@ -173,7 +175,9 @@ class AttachmentSerializer(serializers.ModelSerializer):
 
 
 class CategorySerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="为空表示各项目通用")
+    project = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="为空表示各项目通用"
+    )
 
     class Meta:
         model = Category

@@ -432,7 +432,12 @@ def open_jobs(user: User) -> int:
 
 def _check_cap(user: User, department: Department | None) -> None:
     cap = department.max_open_jobs if department is not None else 0
-    if cap and open_jobs(user) >= cap:
+    if not cap:
+        return
+    # Different cases given to one person at the same moment each hold only their own case's lock: the person's
+    # row is locked too (until commit), so that counting their jobs and adding one is a single step.
+    list(User.objects.select_for_update(no_key=True).filter(pk=user.pk).order_by().values_list("pk"))
+    if open_jobs(user) >= cap:
         raise Conflict(MSG_CAP.format(name=user.display_name, cap=cap), code="cap_reached")
 
 
@@ -444,7 +449,9 @@ def department_members(department: Department) -> Any:
 
 def round_robin_pick(department: Department) -> User:
     """The on-duty member who was given a job from this department longest ago (never = first),
-    skipping anyone at the department's cap."""
+    skipping anyone at the department's cap. One pick at a time per department (its row is locked until commit):
+    dispatches at the same moment see each other's choice, so they go to different people and keep the cap."""
+    list(Department.objects.select_for_update(no_key=True).filter(pk=department.pk).order_by().values_list("pk"))
     members = (
         department_members(department)
         .filter(on_duty=True)
@@ -484,7 +491,9 @@ def _resolve_target(
     if mode == DispatchMode.POOL:
         return department, None, True
     if mode == DispatchMode.DEPARTMENT:
-        return department, round_robin_pick(department), False
+        person = round_robin_pick(department)
+        _check_cap(person, department)  # under the person's lock too: a dispatch to them by name counts
+        return department, person, False
     raise ValidationFailed("无效的派单方式", fields={"mode": ["无效的派单方式"]})
 
 
@@ -865,6 +874,13 @@ def _check_upload(upload: Upload) -> str:
         msg = MSG_FILE_TYPE.format(name=upload.name)
         raise ValidationFailed(msg, fields={"files": [msg]})
     return mime
+
+
+def check_uploads(uploads: Iterable[Upload]) -> None:
+    """Refuse a batch of files before any of them is stored: a file written to disk stays there when the
+    transaction that wrote its row rolls back, so a refused file must stop the batch before the first write."""
+    for upload in uploads:
+        _check_upload(upload)
 
 
 def _attach(case: Case, actor: User, upload: Upload, now: dt.datetime, public: bool = True) -> Attachment:

@@ -635,8 +635,10 @@ def _other_case(request: AuthedRequest, number: str) -> Case:
 
 
 def _resolve(request: AuthedRequest, case: Case, d: dict[str, Any]) -> Case:
+    uploads = services.uploads_from(d.get("files") or [])
+    services.check_uploads(uploads)  # all or none: no file of a refused batch is stored
     with transaction.atomic():
-        for upload in services.uploads_from(d.get("files") or []):
+        for upload in uploads:
             services.attachment_add(actor=request.user, case=case, upload=upload)
         return services.case_resolve(actor=request.user, case=case, note=d["note"])
 
@@ -647,8 +649,10 @@ def _attach(request: AuthedRequest, case: Case, d: dict[str, Any]) -> None:
         from kefu.core.errors import ValidationFailed
 
         raise ValidationFailed(_("请选择要上传的文件"))
+    uploads = services.uploads_from(files)
+    services.check_uploads(uploads)  # all or none: no file of a refused batch is stored
     with transaction.atomic():
-        for upload in services.uploads_from(files):
+        for upload in uploads:
             services.attachment_add(actor=request.user, case=case, upload=upload, public=d["is_public"])
 
 
@@ -1009,7 +1013,10 @@ def jobs(request: AuthedRequest) -> HttpResponse:
                 "address": _address(c) or (c.customer.name if c.customer else ""),
                 "actions": offered_actions(user, c),
                 "deadline": c.required_by or c.resolution_due,
-                "phone": c.contact_phone or _primary_phone(c.customer),
+                # The call button carries the full number: for the case's own handler, or who may reveal it.
+                "phone": c.contact_phone or _primary_phone(c.customer)
+                if c.assignee_id == user.pk or can(user, Perm.REVEAL_PHONE, c.project_id)
+                else "",
             }
         )
     ctx = {

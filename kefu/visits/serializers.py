@@ -69,7 +69,7 @@ class VisitAttemptSerializer(serializers.ModelSerializer):
 class VisitFindingSerializer(serializers.ModelSerializer):
     category = enum_field("FindingCategoryEnum", FindingCategory.choices, read_only=True)
     category_label = serializers.CharField(source="get_category_display", read_only=True)
-    case = serializers.SlugRelatedField(slug_field="number", read_only=True, help_text="转成的工单号")
+    case = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True, help_text="转成的工单号")
     created_by_name = serializers.CharField(source="created_by.display_name", read_only=True)
 
     class Meta:
@@ -82,16 +82,18 @@ class ReturnVisitListSerializer(serializers.ModelSerializer):
     """A visit task in a list: enough to show a row and make the call."""
 
     project = serializers.SlugRelatedField(slug_field="code", read_only=True)
-    zone = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="责任区域编码")
+    zone = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True, help_text="责任区域编码")
     source = enum_field("VisitSourceEnum", ReturnVisit.Source.choices, read_only=True)
     status = enum_field("VisitStatusEnum", ReturnVisit.Status.choices, read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
-    case = serializers.SlugRelatedField(slug_field="number", read_only=True, help_text="工单号（工单回访）")
-    case_title = serializers.CharField(source="case.title", read_only=True, default=None)
-    unit_code = serializers.CharField(source="unit.code", read_only=True, default=None)
-    customer_name = serializers.CharField(source="customer.name", read_only=True, default=None)
+    case = serializers.SlugRelatedField(
+        slug_field="number", read_only=True, allow_null=True, help_text="工单号（工单回访）"
+    )
+    case_title = serializers.CharField(source="case.title", read_only=True, allow_null=True, default=None)
+    unit_code = serializers.CharField(source="unit.code", read_only=True, allow_null=True, default=None)
+    customer_name = serializers.CharField(source="customer.name", read_only=True, allow_null=True, default=None)
     contact_phone = serializers.SerializerMethodField(help_text="联系电话（脱敏）")
-    assignee_name = serializers.CharField(source="assignee.display_name", read_only=True, default=None)
+    assignee_name = serializers.CharField(source="assignee.display_name", read_only=True, allow_null=True, default=None)
     score = enum_field("SatisfactionScoreEnum", Score.choices, read_only=True, allow_null=True)
     reason = enum_field(
         "DissatisfactionReasonEnum", DissatisfactionReason.choices, blank=True, read_only=True, help_text="不满意原因"
@@ -139,10 +141,16 @@ class ReturnVisitSerializer(ReturnVisitListSerializer):
     """One visit task with its calls, its findings and the script filled in for this customer."""
 
     customer = CustomerBriefSerializer(read_only=True, allow_null=True, help_text="客户（手机号脱敏）")
-    case_status = serializers.CharField(source="case.status", read_only=True, default=None, help_text="工单状态")
-    plan_name = serializers.CharField(source="plan.name", read_only=True, default=None)
-    completed_by_name = serializers.CharField(source="completed_by.display_name", read_only=True, default=None)
-    signed_off_by_name = serializers.CharField(source="signed_off_by.display_name", read_only=True, default=None)
+    case_status = serializers.CharField(
+        source="case.status", read_only=True, allow_null=True, default=None, help_text="工单状态"
+    )
+    plan_name = serializers.CharField(source="plan.name", read_only=True, allow_null=True, default=None)
+    completed_by_name = serializers.CharField(
+        source="completed_by.display_name", read_only=True, allow_null=True, default=None
+    )
+    signed_off_by_name = serializers.CharField(
+        source="signed_off_by.display_name", read_only=True, allow_null=True, default=None
+    )
     attempt_log = VisitAttemptSerializer(many=True, read_only=True, help_text="每次拨打或上门的记录")
     findings = VisitFindingSerializer(many=True, read_only=True, help_text="走访发现的问题")
     script = serializers.SerializerMethodField(help_text="回访标准用语，已填入客户称呼、工单摘要等")
@@ -183,7 +191,7 @@ class VisitPlanSerializer(serializers.ModelSerializer):
     project = serializers.SlugRelatedField(slug_field="code", read_only=True)
     zone_code = serializers.CharField(source="zone.code", read_only=True)
     zone_name = serializers.CharField(source="zone.name", read_only=True)
-    steward_name = serializers.CharField(source="steward.display_name", read_only=True, default=None)
+    steward_name = serializers.CharField(source="steward.display_name", read_only=True, allow_null=True, default=None)
     status = enum_field("VisitPlanStatusEnum", VisitPlan.Status.choices, read_only=True)
 
     class Meta:
@@ -224,9 +232,11 @@ class VisitPlanDetailSerializer(VisitPlanSerializer):
 
 
 class VisitPolicySerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="为空表示各项目通用")
+    project = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="为空表示各项目通用"
+    )
     kind = serializers.ChoiceField(choices=Kind.choices, read_only=True)
-    category_name = serializers.CharField(source="category.name", read_only=True, default=None)
+    category_name = serializers.CharField(source="category.name", read_only=True, allow_null=True, default=None)
     rule = enum_field("VisitPolicyRuleEnum", VisitPolicy.Rule.choices, read_only=True)
     assign_to = enum_field("VisitPolicyAssignToEnum", VisitPolicy.AssignTo.choices, read_only=True)
 
@@ -249,7 +259,9 @@ class VisitPolicySerializer(serializers.ModelSerializer):
 
 
 class VisitScriptSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="code", read_only=True, help_text="为空表示各项目通用")
+    project = serializers.SlugRelatedField(
+        slug_field="code", read_only=True, allow_null=True, help_text="为空表示各项目通用"
+    )
     purpose = enum_field("VisitScriptPurposeEnum", VisitScript.Purpose.choices, read_only=True)
     kind = serializers.ChoiceField(
         choices=Kind.choices, allow_blank=True, read_only=True, help_text="工单类型；为空表示各类型通用"

@@ -83,7 +83,7 @@
       chart.setOption({
         animation: false,
         grid: { left: 48, right: 16, top: 24, bottom: 40 },
-        tooltip: { trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v.toFixed(1) + "%"; } },
+        tooltip: { renderMode: "richText", trigger: "axis", valueFormatter: function (v) { return v == null ? "—" : v.toFixed(1) + "%"; } },
         xAxis: { type: "category", data: set.labels, axisLabel: { interval: 0, hideOverlap: true } },
         yAxis: { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } },
         series: [{
