@@ -237,12 +237,17 @@ def test_it_leaves_no_half_written_case_when_web_workers_are_killed_during_intak
     cut = Counter[str]()
     lock = threading.Lock()
     stop = threading.Event()
+    killed = threading.Event()
     failures: list[str] = []
 
     def client(c: int) -> None:
-        for m in range(per_client):
+        # At least per_client cases each, and on until the killer is done: on a quick machine the clients must
+        # not finish before the kills begin.
+        m = 0
+        while (m < per_client or not killed.is_set()) and not stop.is_set():
             key = f"crash-{c}-{m}"
-            fields = _intake_fields(desk, f"断电测试 {c}-{m}")
+            m += 1
+            fields = _intake_fields(desk, f"断电测试 {key}")
             deadline = time.monotonic() + 120
             while time.monotonic() < deadline:
                 try:
@@ -269,9 +274,10 @@ def test_it_leaves_no_half_written_case_when_web_workers_are_killed_during_intak
     def killer() -> None:
         rng = random.Random(9)
         while not stop.is_set() and server.kills < kills_wanted * 2:  # two workers per round
-            time.sleep(rng.uniform(0.3, 0.8))
+            time.sleep(rng.uniform(0.1, 0.4))
             if not stop.is_set():
                 server.kill_workers()
+        killed.set()
 
     server.start()
     try:
@@ -293,11 +299,11 @@ def test_it_leaves_no_half_written_case_when_web_workers_are_killed_during_intak
     assert not failures, failures
     assert cut["cut"] >= 1, log  # some kills landed while a request was being handled
     assert set(cut) <= {"cut"}, (cut, log[-3000:])
-    assert len(answers) == clients_n * per_client
+    assert len(answers) >= clients_n * per_client
     assert {status for status, _n in answers.values()} <= {200, 201}
     for key, (_status, number) in answers.items():
         assert IdempotencyKey.objects.get(key=key).case.number == number
-    assert Case.objects.count() == clients_n * per_client
+    assert Case.objects.count() == len(answers)  # every client's case exactly once
     _check_every_case_whole(media)
     referenced = set(Attachment.objects.values_list("file", flat=True))
     orphans = _files_on_disk(media) - referenced

@@ -117,7 +117,10 @@ def test_every_page_of_the_demo_obeys_the_content_security_policy(client, db):
 
 
 def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_")}
+    # A production process's environment: none of the test run's own settings (KEFU_*, DATABASE_URL), and not
+    # DJANGO_ALLOW_ASYNC_UNSAFE, which the browser test modules set for Playwright in this process.
+    dropped = {"DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KEFU_") and k not in dropped}
     env.update(
         DJANGO_SETTINGS_MODULE="kefu.settings",
         KEFU_PRODUCTION="1",
